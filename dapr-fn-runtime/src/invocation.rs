@@ -1,0 +1,264 @@
+//! One invocation: the host's payload in, the host's response out
+//! (custom-handler-protocol §2 and §3).
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::app::AppContext;
+use crate::http::{write_json_str, HttpResponse};
+use crate::registry::FunctionDef;
+use crate::Error;
+
+/// An invocation on its way to a function: the raw payload and what the function's
+/// parameters need. Created by the server or the test invoker; consumed by the
+/// generated code.
+pub struct Invocation {
+    pub(crate) def: &'static FunctionDef,
+    pub(crate) body: Bytes,
+    pub(crate) sink: Arc<OutputSink>,
+    pub(crate) app: Arc<AppContext>,
+    pub(crate) invocation_id: Option<Arc<str>>,
+}
+
+impl Invocation {
+    pub(crate) fn new(def: &'static FunctionDef, body: Bytes, app: Arc<AppContext>, invocation_id: Option<Arc<str>>) -> Self {
+        Invocation { def, body, sink: Arc::new(OutputSink::new(def.outputs.len())), app, invocation_id }
+    }
+
+    /// Parses the payload's `Data` and `Metadata`.
+    pub fn data(&self) -> Result<InvocationData<'_>, Error> {
+        let envelope: Envelope<'_> =
+            serde_json::from_slice(&self.body).map_err(|e| Error::bad_request(format!("the invocation payload is not valid JSON: {e}")))?;
+        let data = envelope
+            .data
+            .ok_or_else(|| Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}"))?;
+        Ok(InvocationData { data: data.0, metadata: envelope.metadata })
+    }
+
+    /// Ends an invocation whose payload could not be turned into the function's parameters.
+    pub fn reject(self, error: Error) -> Outcome {
+        Outcome { def: self.def, sink: None, kind: OutcomeKind::Rejected(error) }
+    }
+
+    pub(crate) fn complete(self, res: Option<HttpResponse>, return_value: Option<Vec<u8>>) -> Outcome {
+        Outcome { def: self.def, sink: Some(self.sink), kind: OutcomeKind::Completed { res, return_value } }
+    }
+
+    pub(crate) fn fail(self, error: Error) -> Outcome {
+        Outcome { def: self.def, sink: None, kind: OutcomeKind::Failed(error) }
+    }
+
+    /// The function being invoked.
+    pub(crate) fn function(&self) -> &'static FunctionDef {
+        self.def
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "Data", alias = "data", borrow, default)]
+    data: Option<Entries<'a>>,
+    #[serde(rename = "Metadata", alias = "metadata", borrow, default)]
+    metadata: Option<&'a RawValue>,
+}
+
+/// A JSON object's members in order, values left unparsed.
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries<'a>, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(2));
+                while let Some((key, value)) = map.next_entry::<Cow<'a, str>, &'a RawValue>()? {
+                    entries.push((key, value));
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// The payload's `Data` (one entry per input binding) and `Metadata`, still encoded.
+pub struct InvocationData<'a> {
+    data: Vec<(Cow<'a, str>, &'a RawValue)>,
+    metadata: Option<&'a RawValue>,
+}
+
+impl<'a> InvocationData<'a> {
+    /// The value sent for an input binding, found by exact name, else ignoring case.
+    pub(crate) fn get(&self, binding: &str) -> Option<&'a RawValue> {
+        let exact = self.data.iter().find(|(k, _)| k == binding);
+        exact.or_else(|| self.data.iter().find(|(k, _)| k.eq_ignore_ascii_case(binding))).map(|(_, v)| *v)
+    }
+
+    /// Like [`InvocationData::get`], but missing is an error.
+    pub(crate) fn require(&self, binding: &str) -> Result<&'a RawValue, Error> {
+        self.get(binding).ok_or_else(|| {
+            let sent: Vec<&str> = self.data.iter().map(|(k, _)| k.as_ref()).collect();
+            Error::bad_request(format!("the invocation payload has no `Data.{binding}` (it has: {})", if sent.is_empty() { "nothing".to_string() } else { sent.join(", ") }))
+        })
+    }
+
+    /// The raw `Metadata` object.
+    pub(crate) fn metadata(&self) -> Option<&'a RawValue> {
+        self.metadata
+    }
+}
+
+/// Where output collectors put their records during an invocation.
+#[derive(Debug)]
+pub(crate) struct OutputSink {
+    inner: Mutex<SinkInner>,
+}
+
+#[derive(Debug, Default)]
+struct SinkInner {
+    slots: Vec<Vec<Vec<u8>>>,
+    errors: Vec<String>,
+}
+
+impl OutputSink {
+    pub(crate) fn new(slots: usize) -> Self {
+        OutputSink { inner: Mutex::new(SinkInner { slots: vec![Vec::new(); slots], errors: Vec::new() }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SinkInner> {
+        // A collector never panics while holding the lock; recover anyway.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds one serialized record (a JSON object) to a slot.
+    pub(crate) fn push(&self, slot: usize, record: Vec<u8>) {
+        self.lock().slots[slot].push(record);
+    }
+
+    /// Records a problem that must fail the invocation.
+    pub(crate) fn error(&self, message: String) {
+        self.lock().errors.push(message);
+    }
+
+    /// The records of one slot, as JSON text.
+    pub(crate) fn records(&self, slot: usize) -> Vec<Vec<u8>> {
+        self.lock().slots[slot].clone()
+    }
+
+    fn take(&self) -> SinkInner {
+        std::mem::take(&mut *self.lock())
+    }
+}
+
+/// How an invocation ended.
+pub struct Outcome {
+    def: &'static FunctionDef,
+    sink: Option<Arc<OutputSink>>,
+    kind: OutcomeKind,
+}
+
+pub(crate) enum OutcomeKind {
+    Completed { res: Option<HttpResponse>, return_value: Option<Vec<u8>> },
+    Rejected(Error),
+    Failed(Error),
+}
+
+/// The handler's answer to the host.
+pub(crate) struct HostResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+    /// Why the invocation failed, for the log.
+    pub(crate) failure: Option<String>,
+}
+
+impl Outcome {
+    pub(crate) fn panicked(def: &'static FunctionDef, message: String) -> Outcome {
+        Outcome { def, sink: None, kind: OutcomeKind::Failed(Error::msg(format!("the function panicked: {message}"))) }
+    }
+
+    /// Renders the host response: `200` with `Outputs`/`Logs`/`ReturnValue`, or a JSON
+    /// error with a non-2xx status so that the host persists none of the outputs.
+    pub(crate) fn into_host_response(self, logs: &[String]) -> HostResponse {
+        let (res, return_value, sink) = match self.kind {
+            OutcomeKind::Completed { res, return_value } => (res, return_value, self.sink.map(|s| s.take()).unwrap_or_default()),
+            OutcomeKind::Rejected(error) => return error_response(StatusCode::BAD_REQUEST, self.def, &error.to_string(), logs),
+            OutcomeKind::Failed(error) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &error.to_string(), logs),
+        };
+        if !sink.errors.is_empty() {
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &sink.errors.join("; "), logs);
+        }
+        let mut body = Vec::with_capacity(256);
+        body.extend_from_slice(b"{\"Outputs\":{");
+        let mut first = true;
+        for (def, records) in self.def.outputs.iter().zip(&sink.slots) {
+            if records.is_empty() {
+                continue;
+            }
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            write_json_str(&mut body, def.name);
+            body.push(b':');
+            if let [only] = records.as_slice() {
+                body.extend_from_slice(only);
+            } else {
+                body.push(b'[');
+                for (i, record) in records.iter().enumerate() {
+                    if i > 0 {
+                        body.push(b',');
+                    }
+                    body.extend_from_slice(record);
+                }
+                body.push(b']');
+            }
+        }
+        if let Some(res) = res {
+            if !first {
+                body.push(b',');
+            }
+            body.extend_from_slice(b"\"res\":");
+            if let Err(e) = res.write_host_json(&mut body) {
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &e.to_string(), logs);
+            }
+        }
+        body.extend_from_slice(b"},\"Logs\":");
+        write_logs(&mut body, logs);
+        body.extend_from_slice(b",\"ReturnValue\":");
+        body.extend_from_slice(return_value.as_deref().unwrap_or(b"null"));
+        body.push(b'}');
+        HostResponse { status: StatusCode::OK, body, failure: None }
+    }
+}
+
+fn write_logs(body: &mut Vec<u8>, logs: &[String]) {
+    body.push(b'[');
+    for (i, line) in logs.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        write_json_str(body, line);
+    }
+    body.push(b']');
+}
+
+fn error_response(status: StatusCode, def: &FunctionDef, message: &str, logs: &[String]) -> HostResponse {
+    let mut body = Vec::with_capacity(message.len() + 64);
+    body.extend_from_slice(b"{\"error\":");
+    write_json_str(&mut body, message);
+    body.extend_from_slice(b",\"function\":");
+    write_json_str(&mut body, def.name);
+    body.extend_from_slice(b",\"Logs\":");
+    write_logs(&mut body, logs);
+    body.push(b'}');
+    HostResponse { status, body, failure: Some(message.to_string()) }
+}

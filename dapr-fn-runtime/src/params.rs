@@ -1,0 +1,225 @@
+//! The traits generated code uses to fill parameters and read return values. Each
+//! binding has its own trait, so a parameter of the wrong type gets an error that names
+//! the binding and the types it accepts, pointing at that parameter.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::app::AppContext;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::invocation::{Invocation, InvocationData, Outcome};
+use crate::payload::{decode_host_value, from_json_value, from_payload};
+use crate::state::DaprState;
+use crate::Error;
+
+/// Types that can receive an HTTP trigger: [`HttpRequest`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive an HTTP trigger",
+    label = "use `dapr_fn_runtime::HttpRequest` here",
+    note = "#[http_trigger] delivers the request as `HttpRequest`; read the body with `.json::<T>()` or `.body_text()`"
+)]
+pub trait HttpTriggerParam: Sized {
+    /// Decodes `Data.<binding>`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+impl HttpTriggerParam for HttpRequest {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        HttpRequest::from_host_json(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))
+    }
+}
+
+/// Types that can receive a Dapr trigger's payload: any `T: DeserializeOwned`.
+/// `String` receives the payload text as is, `serde_json::Value` any payload.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a Dapr trigger payload",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "trigger payloads deserialize into any `T: serde::de::DeserializeOwned`; use `String` for the raw text or `serde_json::Value` for any JSON"
+)]
+pub trait TriggerPayloadParam: Sized {
+    /// Decodes `Data.<binding>`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+impl<T: DeserializeOwned> TriggerPayloadParam for T {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        from_payload(&value).map_err(|e| {
+            Error::bad_request(format!("the trigger payload `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// Types that can receive a `daprState` input: any `T: DeserializeOwned`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a daprState input",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "a #[dapr_state] parameter is an input of any `T: serde::de::DeserializeOwned`, or an output when its type is `DaprState<T>`"
+)]
+pub trait StateInputParam: Sized {
+    /// Decodes `Data.<binding>`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+impl<T: DeserializeOwned> StateInputParam for T {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        from_json_value(&value).map_err(|e| {
+            Error::bad_request(format!("the state input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// Types that collect `daprState` output records: [`DaprState<T>`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot collect daprState outputs",
+    label = "use `DaprState<T>` here",
+    note = "a #[dapr_state] output parameter has type `DaprState<T>` with `T: serde::Serialize`"
+)]
+pub trait StateOutputParam {
+    /// Attaches a collector to output slot `index` of the invocation.
+    fn bind(inv: &Invocation, index: usize) -> Self;
+}
+
+impl<T: Serialize> StateOutputParam for DaprState<T> {
+    fn bind(inv: &Invocation, index: usize) -> Self {
+        DaprState::bind(inv, index)
+    }
+}
+
+/// Parameters without a binding attribute: invocation context such as
+/// [`AppState<T>`](crate::AppState) and [`InvocationContext`](crate::InvocationContext).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not something dapr-fn can pass to a function",
+    label = "this parameter has no binding attribute",
+    note = "give the parameter a binding attribute (e.g. #[http_trigger], #[dapr_state(...)]), or use `AppState<T>` or `InvocationContext`",
+    note = "a trigger attribute on the function binds the first parameter without an attribute"
+)]
+pub trait ContextParam: Sized {
+    /// Checks at start-up that the value will be available.
+    fn check(app: &AppContext) -> Result<(), Error>;
+    /// Produces the value for one invocation.
+    fn from_invocation(inv: &Invocation, data: &InvocationData<'_>) -> Result<Self, Error>;
+}
+
+/// Function results: `Result<T, E>` where `E` converts into [`Error`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a result dapr-fn understands",
+    note = "return `Result<T, E>` where `E` converts into `dapr_fn_runtime::Error` (any `std::error::Error` does)"
+)]
+pub trait FunctionResult {
+    /// The success value.
+    type Ok;
+    /// Splits into success or [`Error`].
+    fn into_result(self) -> Result<Self::Ok, Error>;
+}
+
+impl<T, E: Into<Error>> FunctionResult for Result<T, E> {
+    type Ok = T;
+    fn into_result(self) -> Result<T, Error> {
+        self.map_err(Into::into)
+    }
+}
+
+/// What an HTTP-triggered function returns: [`HttpResponse`].
+#[diagnostic::on_unimplemented(
+    message = "an HTTP-triggered function must return `HttpResponse`, not `{Self}`",
+    label = "return `HttpResponse` or `Result<HttpResponse, E>`",
+    note = "the response becomes the function's `res` output"
+)]
+pub trait HttpReturn {
+    /// The response.
+    fn into_http_response(self) -> HttpResponse;
+}
+
+impl HttpReturn for HttpResponse {
+    fn into_http_response(self) -> HttpResponse {
+        self
+    }
+}
+
+/// What a function without an HTTP trigger or a `$return` output returns: `()`.
+#[diagnostic::on_unimplemented(
+    message = "this function's return value `{Self}` would go nowhere",
+    label = "return `()` or `Result<(), E>`",
+    note = "to save the return value, put an output attribute such as #[dapr_state(...)] on the function"
+)]
+pub trait TriggerReturn {}
+
+impl TriggerReturn for () {}
+
+/// Marker types naming output binding kinds, for `$return`.
+pub mod kind {
+    /// `daprState`.
+    #[derive(Debug)]
+    pub struct DaprState;
+}
+
+/// Values an output bound to `$return` accepts.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of this output",
+    note = "a #[dapr_state] on the function saves the returned value, which must implement `serde::Serialize`"
+)]
+pub trait ReturnOutput<K> {
+    /// The `ReturnValue` JSON, or `None` to save nothing.
+    fn into_return_value(self) -> Result<Option<Vec<u8>>, Error>;
+}
+
+impl<T: Serialize> ReturnOutput<kind::DaprState> for T {
+    /// `{"value": <T>}`; a value that serializes to `null` (e.g. `None`) saves nothing.
+    fn into_return_value(self) -> Result<Option<Vec<u8>>, Error> {
+        let value = serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the returned state value does not serialize to JSON: {e}")))?;
+        if value == b"null" {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(value.len() + 10);
+        out.extend_from_slice(b"{\"value\":");
+        out.extend_from_slice(&value);
+        out.push(b'}');
+        Ok(Some(out))
+    }
+}
+
+fn http_error_or_failure(inv: Invocation, error: Error) -> Outcome {
+    match error.status() {
+        Some(status) => {
+            tracing::warn!("{} answered {status}: {error}", inv.function().name);
+            inv.complete(Some(HttpResponse::new(status).text(error.to_string())), None)
+        }
+        None => inv.fail(error),
+    }
+}
+
+/// Ends an HTTP-triggered invocation: the response becomes `res`; an error with a status
+/// answers with that status and saves nothing; any other error fails the invocation.
+pub fn finish_http<T: HttpReturn>(inv: Invocation, result: Result<T, Error>) -> Outcome {
+    match result {
+        Ok(value) => inv.complete(Some(value.into_http_response()), None),
+        Err(error) => http_error_or_failure(inv, error),
+    }
+}
+
+/// Ends an HTTP-triggered invocation whose return value feeds an output (`$return`); the
+/// caller gets `200` with an empty body.
+pub fn finish_http_and_return<K, T: ReturnOutput<K>>(inv: Invocation, result: Result<T, Error>) -> Outcome {
+    match result.and_then(ReturnOutput::into_return_value) {
+        Ok(value) => inv.complete(Some(HttpResponse::ok()), value),
+        Err(error) => http_error_or_failure(inv, error),
+    }
+}
+
+/// Ends an invocation of a non-HTTP trigger with no `$return` output.
+pub fn finish_trigger<T: TriggerReturn>(inv: Invocation, result: Result<T, Error>) -> Outcome {
+    match result {
+        Ok(_) => inv.complete(None, None),
+        Err(error) => inv.fail(error),
+    }
+}
+
+/// Ends an invocation of a non-HTTP trigger whose return value feeds an output (`$return`).
+pub fn finish_return<K, T: ReturnOutput<K>>(inv: Invocation, result: Result<T, Error>) -> Outcome {
+    match result.and_then(ReturnOutput::into_return_value) {
+        Ok(value) => inv.complete(None, value),
+        Err(error) => inv.fail(error),
+    }
+}

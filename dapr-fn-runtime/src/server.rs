@@ -1,0 +1,217 @@
+//! The custom handler: a hyper HTTP/1.1 server on `127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT`
+//! that answers the host's readiness probe (`GET /`) and invocations
+//! (`POST /<FunctionName>`), and drains in-flight invocations on SIGTERM or Ctrl-C.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::app::AppContext;
+use crate::invocation::{HostResponse, Invocation, Outcome};
+use crate::registry::{FunctionDef, Registry};
+use crate::Error;
+
+/// Largest invocation payload accepted (the host caps HTTP requests at 100 MB; its JSON
+/// envelope adds to that). Override with `DAPR_FN_MAX_PAYLOAD_BYTES`.
+const DEFAULT_MAX_PAYLOAD_BYTES: usize = 128 * 1024 * 1024;
+
+/// Everything a connection needs to serve invocations.
+pub(crate) struct Handler {
+    registry: Registry,
+    app: Arc<AppContext>,
+    max_payload: usize,
+}
+
+impl Handler {
+    pub(crate) fn new(registry: Registry, app: Arc<AppContext>) -> Self {
+        let max_payload = std::env::var("DAPR_FN_MAX_PAYLOAD_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MAX_PAYLOAD_BYTES);
+        Handler { registry, app, max_payload }
+    }
+
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path();
+        if path == "/" {
+            // The host's readiness probe and health ping: any answer means ready.
+            return json(StatusCode::OK, format!("{{\"status\":\"ready\",\"functions\":{}}}", self.registry.all().len()).into_bytes());
+        }
+        let name = &path[1..];
+        let Some(def) = (!name.contains('/')).then(|| self.registry.get(name)).flatten() else {
+            let known: Vec<&str> = self.registry.all().iter().map(|d| d.name).collect();
+            return error_json(StatusCode::NOT_FOUND, &format!("no function `{name}` in this handler; it serves: {}", known.join(", ")));
+        };
+        if req.method() != Method::POST {
+            let mut res = error_json(StatusCode::METHOD_NOT_ALLOWED, &format!("invoke `{}` with POST, as the Functions host does", def.name));
+            res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+            return res;
+        }
+        let invocation_id: Option<Arc<str>> =
+            req.headers().get("x-azure-functions-invocationid").and_then(|v| v.to_str().ok()).map(Arc::from);
+        let body = match Limited::new(req.into_body(), self.max_payload).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return error_json(StatusCode::PAYLOAD_TOO_LARGE, &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.max_payload))
+            }
+            Err(e) => return error_json(StatusCode::BAD_REQUEST, &format!("could not read the invocation payload: {e}")),
+        };
+        let response = dispatch(def, body, self.app.clone(), invocation_id).await;
+        json(response.status, response.body)
+    }
+}
+
+/// Runs one invocation through the function, catching panics and capturing its logs.
+pub(crate) async fn dispatch(def: &'static FunctionDef, body: Bytes, app: Arc<AppContext>, invocation_id: Option<Arc<str>>) -> HostResponse {
+    let inv = Invocation::new(def, body, app, invocation_id.clone());
+    let (result, logs) = crate::logs::capture(AssertUnwindSafe((def.invoke)(inv)).catch_unwind()).await;
+    let outcome = result.unwrap_or_else(|panic| Outcome::panicked(def, panic_message(&*panic)));
+    let response = outcome.into_host_response(&logs);
+    if let Some(failure) = &response.failure {
+        // The host discards a failed invocation's Logs: keep them in its console log.
+        let id = invocation_id.as_deref().unwrap_or("-");
+        for line in &logs {
+            println!("[{}] ({id}) {line}", def.name);
+        }
+        eprintln!("dapr-fn: function `{}` failed (invocation {id}): {failure}", def.name);
+    }
+    response
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    res
+}
+
+fn error_json(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let mut body = b"{\"error\":".to_vec();
+    crate::http::write_json_str(&mut body, message);
+    body.push(b'}');
+    json(status, body)
+}
+
+/// Serves the custom-handler protocol on IPv4 loopback, where the host connects.
+pub(crate) async fn serve_custom_handler(registry: Registry, app: Arc<AppContext>, port: u16) -> Result<(), Error> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let listener = TcpListener::bind(addr).await.map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
+    println!("dapr-fn: custom handler for {} function(s) listening on http://{addr}", registry.all().len());
+    serve(listener, Arc::new(Handler::new(registry, app)), shutdown_signal()).await
+}
+
+/// Accepts connections until `shutdown` completes, then lets in-flight requests finish.
+/// A second signal while draining exits at once.
+pub(crate) async fn serve(listener: TcpListener, handler: Arc<Handler>, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let handler = handler.clone();
+                let service = service_fn(move |req| {
+                    let handler = handler.clone();
+                    async move { Ok::<_, Infallible>(handler.handle(req).await) }
+                });
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        if !e.is_incomplete_message() {
+                            tracing::debug!("connection ended: {e}");
+                        }
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => Ok(()),
+        () = shutdown_signal() => {
+            eprintln!("dapr-fn: second signal, exiting without waiting for in-flight invocations");
+            std::process::exit(130);
+        }
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Under the host, compares the app's function folders with the functions compiled in,
+/// so a binary deployed with another build's folders is noticed at start-up.
+pub(crate) fn check_app_root(registry: &Registry) {
+    let Ok(root) = std::env::var("FUNCTIONS_APP_ROOT_PATH") else { return };
+    let Ok(entries) = std::fs::read_dir(&root) else { return };
+    let mut seen = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path().join("function.json")) else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        seen.push(name.clone());
+        let generated = text.contains(&format!("\"generatedBy\": \"{}", dapr_fn_manifest::GENERATED_BY_PREFIX));
+        match registry.get(&name) {
+            Some(def) if def.function_json != text && generated => {
+                eprintln!("dapr-fn: warning: {root}/{name}/function.json differs from the one this binary was built with; rebuild and redeploy both together")
+            }
+            None if generated => {
+                eprintln!("dapr-fn: error: {root}/{name}/function.json was generated by dapr-fn but this binary has no function `{name}`; its invocations will fail")
+            }
+            _ => {}
+        }
+    }
+    for def in registry.all() {
+        if !seen.iter().any(|s| s.eq_ignore_ascii_case(def.name)) {
+            eprintln!("dapr-fn: warning: function `{}` has no folder in {root}; the host will never invoke it", def.name);
+        }
+    }
+}

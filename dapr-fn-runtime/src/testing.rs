@@ -1,0 +1,176 @@
+//! Invoke functions in tests the way the host does, without a server.
+//!
+//! [`TestInvoker::invoke`] builds the host's JSON payload, runs it through the same
+//! decoding, dispatch and encoding as the custom handler, and parses the response, so a
+//! test sees exactly the `Outputs`, `Logs` and `ReturnValue` the host would get.
+//!
+//! ```
+//! use dapr_fn_runtime::prelude::*;
+//! use dapr_fn_runtime::testing::{HostPayload, TestInvoker};
+//!
+//! #[function(name = "Greet")]
+//! async fn greet(#[http_trigger(methods = "get", route = "greet/{who}")] req: HttpRequest) -> HttpResponse {
+//!     HttpResponse::ok().text(format!("hello {}", req.param("who").unwrap_or("?")))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let req = HttpRequest::builder().url("http://localhost:7071/api/greet/ana").param("who", "ana").build();
+//! let result = TestInvoker::new().invoke("Greet", HostPayload::http(req)).await;
+//! assert!(result.is_success());
+//! assert_eq!(result.http_response().unwrap()["body"], "hello ana");
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use crate::app::{App, AppContext};
+use crate::host;
+use crate::http::HttpRequest;
+use crate::registry::Registry;
+
+/// What the host would send for one invocation, before it knows the function.
+#[derive(Clone, Debug)]
+pub struct HostPayload {
+    kind: PayloadKind,
+    inputs: Vec<(String, Value)>,
+}
+
+#[derive(Clone, Debug)]
+enum PayloadKind {
+    Http(HttpRequest),
+    Dapr(Value),
+    Raw(Bytes),
+}
+
+impl HostPayload {
+    /// An HTTP trigger receiving `req`.
+    pub fn http(req: HttpRequest) -> Self {
+        HostPayload { kind: PayloadKind::Http(req), inputs: Vec::new() }
+    }
+
+    /// A Dapr trigger (service invocation, topic, binding) receiving the JSON request
+    /// body `body` from the sidecar (`Value::Null` for an empty body).
+    pub fn dapr(body: Value) -> Self {
+        HostPayload { kind: PayloadKind::Dapr(body), inputs: Vec::new() }
+    }
+
+    /// Exactly these bytes as the invocation payload (for malformed-input tests).
+    pub fn raw(bytes: impl Into<Bytes>) -> Self {
+        HostPayload { kind: PayloadKind::Raw(bytes.into()), inputs: Vec::new() }
+    }
+
+    /// Adds the value of a `daprState` input binding as stored in the state store; it is
+    /// encoded as the extension and the host encode it.
+    #[must_use]
+    pub fn with_state_input(mut self, binding: &str, stored: Value) -> Self {
+        self.inputs.push((binding.to_string(), host::encode_value(&Value::String(stored.to_string()))));
+        self
+    }
+
+    /// The payload bytes for a function whose trigger binding is `trigger`.
+    pub(crate) fn encode(&self, function: &str, trigger: &str) -> Bytes {
+        let (trigger_value, metadata) = match &self.kind {
+            PayloadKind::Raw(bytes) => return bytes.clone(),
+            PayloadKind::Http(req) => (host::http_request_object(req), host::http_metadata(req, function)),
+            PayloadKind::Dapr(body) => {
+                let text = host::dapr_trigger_text(body);
+                let value = host::encode_value(&text.as_ref().map_or(Value::Null, |t| Value::String(t.clone())));
+                (value, host::dapr_trigger_metadata(text.as_deref(), function))
+            }
+        };
+        let mut data = Map::new();
+        data.insert(trigger.to_string(), trigger_value);
+        for (name, value) in &self.inputs {
+            data.insert(name.clone(), value.clone());
+        }
+        Bytes::from(json!({"Data": data, "Metadata": metadata}).to_string())
+    }
+}
+
+/// Invokes the functions linked into the test binary.
+pub struct TestInvoker {
+    registry: Registry,
+    app: Arc<AppContext>,
+}
+
+impl Default for TestInvoker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestInvoker {
+    /// An invoker without application state.
+    ///
+    /// # Panics
+    /// If the linked functions fail the start-up checks (see [`TestInvoker::with_app`]).
+    pub fn new() -> Self {
+        Self::with_app(App::new()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// An invoker with `app`'s state; fails like `App::run` would if a function's
+    /// parameters cannot be served.
+    pub fn with_app(app: App) -> Result<Self, crate::Error> {
+        let (registry, app) = app.prepare()?;
+        Ok(TestInvoker { registry, app })
+    }
+
+    /// Invokes `function` with `payload` as the host would.
+    ///
+    /// # Panics
+    /// If there is no such function.
+    pub async fn invoke(&self, function: &str, payload: HostPayload) -> InvocationResult {
+        let def = self.registry.get(function).unwrap_or_else(|| panic!("no function named `{function}` is linked into this test"));
+        let manifest = dapr_fn_manifest::parse_function_json(def.name, def.function_json).expect("generated function.json parses");
+        let trigger = manifest.trigger().map_or("req", |t| t.name.as_str()).to_string();
+        let body = payload.encode(def.name, &trigger);
+        let response = crate::server::dispatch(def, body, self.app.clone(), Some(Arc::from("test-invocation"))).await;
+        let body = serde_json::from_slice(&response.body).expect("the handler always answers JSON");
+        InvocationResult { status: response.status, body }
+    }
+}
+
+/// The handler's answer to one invocation.
+#[derive(Clone, Debug)]
+pub struct InvocationResult {
+    /// The HTTP status the handler answered the host with (200 unless the invocation failed).
+    pub status: StatusCode,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl InvocationResult {
+    /// Whether the invocation succeeded (the host would then save the outputs).
+    pub fn is_success(&self) -> bool {
+        self.status == StatusCode::OK
+    }
+
+    /// One output by binding name, e.g. `output("state")`.
+    pub fn output(&self, binding: &str) -> Option<&Value> {
+        self.body.get("Outputs")?.get(binding)
+    }
+
+    /// The `res` output of an HTTP-triggered function.
+    pub fn http_response(&self) -> Option<&Value> {
+        self.output("res")
+    }
+
+    /// The `Logs` lines.
+    pub fn logs(&self) -> Vec<&str> {
+        self.body.get("Logs").and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    }
+
+    /// `ReturnValue` (`null` when there is none).
+    pub fn return_value(&self) -> &Value {
+        self.body.get("ReturnValue").unwrap_or(&Value::Null)
+    }
+
+    /// The error message of a failed invocation.
+    pub fn error(&self) -> Option<&str> {
+        self.body.get("error").and_then(Value::as_str)
+    }
+}
