@@ -113,8 +113,11 @@ impl TestInvoker {
     }
 
     /// An invoker with `app`'s state; fails like `App::run` would if a function's
-    /// parameters cannot be served.
+    /// parameters cannot be served. Installs dapr-fn's `tracing` subscriber unless one is
+    /// set, so that `Logs` are captured as under the host.
     pub fn with_app(app: App) -> Result<Self, crate::Error> {
+        // Functions' `tracing` events must reach `Logs` here too.
+        crate::logs::init_default();
         let (registry, app) = app.prepare()?;
         Ok(TestInvoker { registry, app })
     }
