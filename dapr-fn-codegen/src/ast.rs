@@ -43,6 +43,9 @@ pub struct Binding {
     pub explicit_name: bool,
     /// Properties in the order written.
     pub properties: Vec<Property>,
+    /// Every property key written, even with an invalid value (so a bad value is not
+    /// also reported as missing).
+    pub written_keys: Vec<&'static str>,
     /// `unchecked`: skip the compile-time check of `{expressions}`.
     pub unchecked: bool,
     /// The attribute's path (for errors about the attribute as a whole).

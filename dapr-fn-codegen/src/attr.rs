@@ -201,6 +201,7 @@ fn parse_binding(spec: &'static BindingSpec, attr_span: Span, args: AttrArgs, pl
         name_span: attr_span,
         explicit_name: false,
         properties: Vec::new(),
+        written_keys: Vec::new(),
         unchecked: false,
         attr_span,
         placement,
@@ -234,6 +235,7 @@ fn parse_binding(spec: &'static BindingSpec, attr_span: Span, args: AttrArgs, pl
             }
             binding.unchecked = true;
         } else if let Some(prop) = spec.property(&key) {
+            binding.written_keys.push(prop.key);
             let value = match prop.kind {
                 ValueKind::Methods => methods_value(&meta, cx),
                 ValueKind::AuthLevel => string_value(&meta, cx).and_then(|lit| {

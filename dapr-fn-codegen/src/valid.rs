@@ -100,7 +100,7 @@ fn check_names(f: &Function, cx: &mut Ctxt) {
 fn check_required(f: &Function, cx: &mut Ctxt) {
     for b in f.bindings() {
         for prop in b.spec.properties.iter().filter(|p| p.required) {
-            if b.property(prop.key).is_none() {
+            if b.property(prop.key).is_none() && !b.written_keys.contains(&prop.key) {
                 cx.error(
                     b.attr_span,
                     format!(
@@ -140,7 +140,7 @@ fn check_expressions(f: &Function, route_params: Option<&[String]>, cx: &mut Ctx
             let tokens = match expr::tokenize(text) {
                 Ok(t) => t,
                 Err(e) => {
-                    cx.error(prop.span, format!("`{}` in `{text}`: {}", &text[e.range], e.message));
+                    cx.error(prop.span, format!("`{}` in `{}`: {}", &text[e.range], prop.spec.key, e.message));
                     continue;
                 }
             };

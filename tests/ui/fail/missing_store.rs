@@ -1,0 +1,12 @@
+use dapr_fn_runtime::prelude::*;
+
+#[function]
+async fn save(
+    #[http_trigger(methods = "post", route = "state/{key}")] req: HttpRequest,
+    #[dapr_state(key = "{key}")] state: DaprState<String>,
+) -> HttpResponse {
+    let _ = (req, state);
+    HttpResponse::ok()
+}
+
+fn main() {}
