@@ -135,7 +135,7 @@ pub use dapr_fn_macros::dapr_state;
 /// Everything a function file needs: `use dapr_fn_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        dapr_service_invocation_trigger, dapr_state, function, http_trigger, AppState, DaprState, Error, HttpRequest, HttpResponse,
+        dapr_service_invocation_trigger, dapr_state, function, http_trigger, App, AppState, DaprState, Error, HttpRequest, HttpResponse,
         InvocationContext, StatusCode,
     };
 }
