@@ -83,7 +83,14 @@ pub fn try_generate() -> Result<WriteReport, String> {
         user_host_json: Some(manifest_dir.join("host.json")),
         user_local_settings: Some(manifest_dir.join("local.settings.json")),
     };
-    let functions: Vec<_> = scan.functions.iter().map(|f| f.manifest.clone()).collect();
+    // Functions with problems spanning several functions fail to compile; giving them no
+    // folder keeps the host from loading, say, both `Orders` and `orders`.
+    let functions: Vec<_> = scan
+        .functions
+        .iter()
+        .filter(|f| index.functions.get(&f.manifest.name).is_some_and(|e| e.error.is_none() && e.source == f.source))
+        .map(|f| f.manifest.clone())
+        .collect();
     write_app(&layout, &functions)
 }
 
