@@ -57,7 +57,9 @@ pub(crate) fn render(executable: &str, user: Option<&str>) -> Result<String, Str
         };
         if let Some((_, version)) = map.iter().find(|(k, _)| k.eq_ignore_ascii_case("version")) {
             if version != "2.0" {
-                return Err(format!("host.json has \"version\": {version}; the Functions host requires \"2.0\" (it is the schema version, not the host's)"));
+                return Err(format!(
+                    "host.json has \"version\": {version}; the Functions host requires \"2.0\" (it is the schema version, not the host's)"
+                ));
             }
         }
         merge(&mut host, user);

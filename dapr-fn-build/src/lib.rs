@@ -23,6 +23,8 @@
 //! restarts when it sees a change. Run the app with
 //! `func start --script-root target/debug/azure-functions/<package>`.
 #![warn(missing_docs, unreachable_pub)]
+// The crate docs show a whole build.rs, `fn main` included.
+#![allow(clippy::needless_doctest_main)]
 
 mod app;
 mod hostjson;
@@ -97,9 +99,5 @@ pub fn try_generate() -> Result<WriteReport, String> {
 /// `target/<profile>` (or `target/<triple>/<profile>`) from `OUT_DIR`, which cargo puts at
 /// `<profile dir>/build/<package>-<hash>/out`.
 fn profile_dir(out_dir: &Path) -> Result<PathBuf, String> {
-    out_dir
-        .ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .ok_or_else(|| format!("unexpected OUT_DIR layout: {}", out_dir.display()))
+    out_dir.ancestors().nth(3).map(Path::to_path_buf).ok_or_else(|| format!("unexpected OUT_DIR layout: {}", out_dir.display()))
 }

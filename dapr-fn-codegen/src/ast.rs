@@ -73,12 +73,7 @@ impl Binding {
             .iter()
             .filter_map(|spec| self.property(spec.key).map(|p| (spec.json.to_string(), p.value.clone())))
             .collect();
-        BindingManifest {
-            binding_type: self.spec.json_type.to_string(),
-            direction: self.direction,
-            name: self.name.clone(),
-            properties,
-        }
+        BindingManifest { binding_type: self.spec.json_type.to_string(), direction: self.direction, name: self.name.clone(), properties }
     }
 }
 
@@ -143,10 +138,7 @@ impl Function {
             })
         };
         let on_fn = |trigger: bool| self.function_bindings.iter().filter(move |b| b.is_trigger() == trigger);
-        on_fn(true)
-            .chain(params().filter(|b| b.is_trigger()))
-            .chain(params().filter(|b| !b.is_trigger()))
-            .chain(on_fn(false))
+        on_fn(true).chain(params().filter(|b| b.is_trigger())).chain(params().filter(|b| !b.is_trigger())).chain(on_fn(false))
     }
 
     /// The trigger, wherever it was placed.

@@ -36,7 +36,7 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
     let mut fn_level: Vec<(&str, Span, AttrArgs)> = vec![(entry, Span::call_site(), AttrArgs::Tokens(args))];
     item.attrs.retain(|attr| match our_attribute(attr) {
         Some(name) => {
-            fn_level.push((name, attr.path().span(), AttrArgs::Attribute(attr.clone())));
+            fn_level.push((name, attr.path().span(), AttrArgs::Attribute(Box::new(attr.clone()))));
             false
         }
         None => true,
@@ -99,7 +99,7 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
                 continue;
             }
             let spec = catalogue::by_attribute(attr_name).expect("known attribute");
-            let mut binding = parse_binding(spec, attr.path().span(), AttrArgs::Attribute(attr), Placement::Param(index), cx);
+            let mut binding = parse_binding(spec, attr.path().span(), AttrArgs::Attribute(Box::new(attr)), Placement::Param(index), cx);
             if spec.role == Role::InputOrOutput {
                 binding.direction = if last_segment_is(&typed.ty, "DaprState") { Direction::Out } else { Direction::In };
             }
@@ -133,13 +133,18 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
                             binding.name = name;
                             binding.name_span = ident.span();
                         }
-                        Err(e) => cx.error(ident.span(), format!("{e}; rename the parameter or add `name = \"...\"` to the trigger attribute")),
+                        Err(e) => {
+                            cx.error(ident.span(), format!("{e}; rename the parameter or add `name = \"...\"` to the trigger attribute"))
+                        }
                     }
                 }
             }
         } else {
             if binding.explicit_name {
-                cx.error(binding.name_span, "an output on the function binds the return value, which the host always names `$return`; remove `name`");
+                cx.error(
+                    binding.name_span,
+                    "an output on the function binds the return value, which the host always names `$return`; remove `name`",
+                );
             }
             binding.name = RETURN_BINDING.into();
             binding.direction = Direction::Out;
@@ -164,7 +169,7 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
 /// Arguments of one attribute: the entry macro's token stream or a sibling attribute.
 enum AttrArgs {
     Tokens(TokenStream),
-    Attribute(syn::Attribute),
+    Attribute(Box<syn::Attribute>),
 }
 
 impl AttrArgs {
@@ -181,7 +186,10 @@ impl AttrArgs {
                     each(meta, cx);
                     Ok(())
                 }),
-                syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(nv, "write the attribute's settings in parentheses, e.g. #[dapr_state(store = \"statestore\")]")),
+                syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(
+                    nv,
+                    "write the attribute's settings in parentheses, e.g. #[dapr_state(store = \"statestore\")]",
+                )),
             },
         };
         if let Err(e) = result {
@@ -275,7 +283,10 @@ fn string_value(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> Option<syn::LitStr
     match expr {
         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Some(lit),
         other => {
-            cx.error_spanned(other, format!("`{key}` must be a string literal: function.json is generated from the source text at build time"));
+            cx.error_spanned(
+                other,
+                format!("`{key}` must be a string literal: function.json is generated from the source text at build time"),
+            );
             None
         }
     }
@@ -294,7 +305,7 @@ fn methods_value(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> Option<(PropertyV
     let mut raw: Vec<(String, Span)> = Vec::new();
     match &expr {
         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => {
-            raw.extend(lit.value().split(',').map(|m| (m.trim().to_string(), lit.span())));
+            raw.extend(lit.value().split(',').map(str::trim).filter(|m| !m.is_empty()).map(|m| (m.to_string(), lit.span())));
         }
         syn::Expr::Array(array) => {
             for elem in &array.elems {
@@ -328,7 +339,10 @@ fn methods_value(meta: &ParseNestedMeta<'_>, cx: &mut Ctxt) -> Option<(PropertyV
 }
 
 fn unknown_key(meta: &ParseNestedMeta<'_>, attribute: &str, valid: &[&str], cx: &mut Ctxt) {
-    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| { let path = &meta.path; quote::quote!(#path).to_string() });
+    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| {
+        let path = &meta.path;
+        quote::quote!(#path).to_string()
+    });
     let suggestion = valid
         .iter()
         .map(|v| (edit_distance(&key, v), v))

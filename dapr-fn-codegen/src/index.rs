@@ -81,8 +81,11 @@ fn cached_index(path: &str) -> Result<Index, String> {
     if let Some(index) = cache.get(path) {
         return Ok(index.clone());
     }
-    let text = std::fs::read_to_string(Path::new(path)).map_err(|e| format!("dapr-fn could not read the build step's index `{path}`: {e}; run `cargo clean -p <this crate>` and build again"))?;
-    let index = Index::from_json(&text).ok_or_else(|| format!("dapr-fn's build step index `{path}` is unreadable; run `cargo clean -p <this crate>` and build again"))?;
+    let text = std::fs::read_to_string(Path::new(path)).map_err(|e| {
+        format!("dapr-fn could not read the build step's index `{path}`: {e}; run `cargo clean -p <this crate>` and build again")
+    })?;
+    let index = Index::from_json(&text)
+        .ok_or_else(|| format!("dapr-fn's build step index `{path}` is unreadable; run `cargo clean -p <this crate>` and build again"))?;
     cache.insert(path.to_string(), index.clone());
     Ok(index)
 }
@@ -128,10 +131,9 @@ mod tests {
     fn index_round_trips_and_compares() {
         let mut index = Index::default();
         index.functions.insert("A".into(), IndexEntry { function_json: "{}\n".into(), source: "src/main.rs:3".into(), error: None });
-        index.functions.insert(
-            "B".into(),
-            IndexEntry { function_json: "{}\n".into(), source: "src/b.rs:1".into(), error: Some("clash".into()) },
-        );
+        index
+            .functions
+            .insert("B".into(), IndexEntry { function_json: "{}\n".into(), source: "src/b.rs:1".into(), error: Some("clash".into()) });
         let back = Index::from_json(&index.to_json()).unwrap();
         assert_eq!(back, index);
         assert_eq!(compare(&back, "A", "{}\n"), CrossCheck::Agrees);

@@ -17,6 +17,9 @@ pub mod index;
 pub mod scan;
 pub mod valid;
 
+#[cfg(test)]
+mod tests;
+
 pub use ctxt::Ctxt;
 
 use proc_macro2::TokenStream;

@@ -159,10 +159,9 @@ fn cfg_enabled(attrs: &[syn::Attribute], cfg: &CfgEnv, rel: &str, out: &mut Scan
         match cfg.eval(&meta) {
             Some(true) => {}
             Some(false) => return false,
-            None => out.warnings.push(format!(
-                "dapr-fn: cannot evaluate `#[cfg({})]` in {rel}; assuming it is enabled",
-                meta.to_token_stream()
-            )),
+            None => {
+                out.warnings.push(format!("dapr-fn: cannot evaluate `#[cfg({})]` in {rel}; assuming it is enabled", meta.to_token_stream()))
+            }
         }
     }
     true
@@ -176,8 +175,7 @@ fn scan_items(items: &[syn::Item], module_dir: &Path, rel: &str, base: &Path, cf
                 let name = m.ident.to_string();
                 let explicit_path = m.attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
                     syn::Meta::NameValue(syn::MetaNameValue {
-                        value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
-                        ..
+                        value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }), ..
                     }) => Some(s.value()),
                     _ => None,
                 });

@@ -90,7 +90,10 @@ fn check_names(f: &Function, cx: &mut Ctxt) {
             } else {
                 "binding names must be unique, ignoring case".to_string()
             };
-            cx.error(b.name_span, format!("binding name `{}` is already used: {why}; rename the parameter or add `name = \"...\"`", b.name));
+            cx.error(
+                b.name_span,
+                format!("binding name `{}` is already used: {why}; rename the parameter or add `name = \"...\"`", b.name),
+            );
         } else {
             seen.push((b.name.clone(), b.name_span));
         }

@@ -87,12 +87,8 @@ const fn text(key: &'static str, json: &'static str, required: bool, doc: &'stat
     PropertySpec { key, json, required, kind: ValueKind::Text, doc }
 }
 
-const DAPR_ADDRESS: PropertySpec = text(
-    "dapr_address",
-    "daprAddress",
-    false,
-    "base URL of the Dapr sidecar, overriding http://localhost:$DAPR_HTTP_PORT",
-);
+const DAPR_ADDRESS: PropertySpec =
+    text("dapr_address", "daprAddress", false, "base URL of the Dapr sidecar, overriding http://localhost:$DAPR_HTTP_PORT");
 
 /// `httpTrigger` (`#[http_trigger]`): `authLevel`, `methods`, `route`.
 pub const HTTP_TRIGGER: BindingSpec = BindingSpec {
@@ -131,12 +127,7 @@ pub const DAPR_SERVICE_INVOCATION_TRIGGER: BindingSpec = BindingSpec {
     attribute: "dapr_service_invocation_trigger",
     json_type: "daprServiceInvocationTrigger",
     role: Role::Trigger,
-    properties: &[text(
-        "method_name",
-        "methodName",
-        false,
-        "the Dapr method name callers invoke (the function name when absent)",
-    )],
+    properties: &[text("method_name", "methodName", false, "the Dapr method name callers invoke (the function name when absent)")],
     resolution: Resolution::AppSettingsOnly,
     default_name: "payload",
 };
@@ -148,12 +139,7 @@ pub const DAPR_STATE: BindingSpec = BindingSpec {
     role: Role::InputOrOutput,
     properties: &[
         text("store", "stateStore", true, "the Dapr state store component name"),
-        text(
-            "key",
-            "key",
-            false,
-            "the state key; when absent every saved record must carry its own key",
-        ),
+        text("key", "key", false, "the state key; when absent every saved record must carry its own key"),
         DAPR_ADDRESS,
     ],
     resolution: Resolution::Full,

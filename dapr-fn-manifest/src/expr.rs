@@ -31,9 +31,7 @@ impl Token<'_> {
     /// For an expression, its root name (`data` in `data.orderId`).
     pub fn expression_root(&self) -> Option<&str> {
         match self {
-            Token::Expression { path, .. } => {
-                Some(path.split(['.', '[']).next().unwrap_or(path).trim())
-            }
+            Token::Expression { path, .. } => Some(path.split(['.', '[']).next().unwrap_or(path).trim()),
             _ => None,
         }
     }
@@ -96,12 +94,7 @@ pub fn tokenize(value: &str) -> Result<Vec<Token<'_>>, TokenError> {
                 i = close + 1;
                 literal_start = i;
             }
-            b'}' => {
-                return Err(TokenError {
-                    message: "`}` without an opening `{`".into(),
-                    range: i..i + 1,
-                })
-            }
+            b'}' => return Err(TokenError { message: "`}` without an opening `{`".into(), range: i..i + 1 }),
             _ => i += 1,
         }
     }

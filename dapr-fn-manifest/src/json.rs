@@ -16,11 +16,8 @@ pub(crate) fn render_function_json(f: &FunctionManifest) -> String {
     out.push_str(",\n  \"bindings\": [");
     for (i, b) in f.bindings.iter().enumerate() {
         out.push_str(if i == 0 { "\n    {\n" } else { ",\n    {\n" });
-        let mut fields: Vec<(&str, String)> = vec![
-            ("type", quoted(&b.binding_type)),
-            ("direction", quoted(b.direction.as_str())),
-            ("name", quoted(&b.name)),
-        ];
+        let mut fields: Vec<(&str, String)> =
+            vec![("type", quoted(&b.binding_type)), ("direction", quoted(b.direction.as_str())), ("name", quoted(&b.name))];
         for (key, value) in &b.properties {
             let rendered = match value {
                 PropertyValue::Text(s) => quoted(s),
@@ -105,9 +102,7 @@ pub fn parse_function_json(name: &str, text: &str) -> Result<FunctionManifest, P
                 _ => {
                     let v = match value {
                         Value::String(s) => PropertyValue::Text(s.clone()),
-                        Value::Array(items) => PropertyValue::List(
-                            items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
-                        ),
+                        Value::Array(items) => PropertyValue::List(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect()),
                         other => PropertyValue::Text(other.to_string()),
                     };
                     properties.push((key.clone(), v));

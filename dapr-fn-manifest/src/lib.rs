@@ -78,10 +78,7 @@ pub struct BindingManifest {
 impl BindingManifest {
     /// The value of a property, looked up case-insensitively as the host does.
     pub fn property(&self, key: &str) -> Option<&PropertyValue> {
-        self.properties
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        self.properties.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
     }
 
     /// The text of a property, looked up case-insensitively.

@@ -20,28 +20,17 @@ pub fn validate_function_name(name: &str) -> Result<(), NameError> {
     let mut chars = name.chars();
     match chars.next() {
         None => return Err(NameError("a function name cannot be empty".into())),
-        Some(c) if !c.is_ascii_alphabetic() => {
-            return Err(NameError(format!(
-                "function name `{name}` must start with an ASCII letter"
-            )))
-        }
+        Some(c) if !c.is_ascii_alphabetic() => return Err(NameError(format!("function name `{name}` must start with an ASCII letter"))),
         Some(_) => {}
     }
     if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
-        return Err(NameError(format!(
-            "function name `{name}` contains `{bad}`; only ASCII letters, digits, `_` and `-` are allowed"
-        )));
+        return Err(NameError(format!("function name `{name}` contains `{bad}`; only ASCII letters, digits, `_` and `-` are allowed")));
     }
     if name.len() > MAX_NAME_LEN {
-        return Err(NameError(format!(
-            "function name `{name}` is {} characters long; the host allows at most {MAX_NAME_LEN}",
-            name.len()
-        )));
+        return Err(NameError(format!("function name `{name}` is {} characters long; the host allows at most {MAX_NAME_LEN}", name.len())));
     }
     if name.eq_ignore_ascii_case("host") {
-        return Err(NameError(
-            "`host` is reserved by the Functions host and cannot name a function".into(),
-        ));
+        return Err(NameError("`host` is reserved by the Functions host and cannot name a function".into()));
     }
     Ok(())
 }
@@ -72,11 +61,7 @@ pub const RETURN_BINDING: &str = "$return";
 pub const HTTP_RESPONSE_BINDING: &str = "res";
 
 fn words(rust_ident: &str) -> impl Iterator<Item = &str> {
-    rust_ident
-        .strip_prefix("r#")
-        .unwrap_or(rust_ident)
-        .split('_')
-        .filter(|w| !w.is_empty())
+    rust_ident.strip_prefix("r#").unwrap_or(rust_ident).split('_').filter(|w| !w.is_empty())
 }
 
 fn capitalize(word: &str, out: &mut String) {

@@ -81,7 +81,10 @@ impl RouteTemplate {
                     names.push(p.name.clone());
                 }
                 if i > 0 && matches!((&parts[i - 1], part), (RoutePart::Param(_), RoutePart::Param(_))) {
-                    return err("a segment cannot hold two parameters in a row; separate them with literal text".into(), start..start + segment.len());
+                    return err(
+                        "a segment cannot hold two parameters in a row; separate them with literal text".into(),
+                        start..start + segment.len(),
+                    );
                 }
             }
             segments.push(parts);
@@ -115,7 +118,10 @@ fn parse_segment(segment: &str, base: usize) -> Result<Vec<RoutePart>, RouteErro
                 i += 2;
             }
             b'}' => {
-                return Err(RouteError { message: "`}` without an opening `{` (write `}}` for a literal brace)".into(), range: base + i..base + i + 1 })
+                return Err(RouteError {
+                    message: "`}` without an opening `{` (write `}}` for a literal brace)".into(),
+                    range: base + i..base + i + 1,
+                })
             }
             b'{' => {
                 let (param, end) = parse_param(segment, i, base)?;
@@ -128,7 +134,10 @@ fn parse_segment(segment: &str, base: usize) -> Result<Vec<RoutePart>, RouteErro
             _ => {
                 let c = segment[i..].chars().next().unwrap_or('\0');
                 if c == '?' {
-                    return Err(RouteError { message: "`?` is not allowed in a route; query strings are matched separately".into(), range: base + i..base + i + 1 });
+                    return Err(RouteError {
+                        message: "`?` is not allowed in a route; query strings are matched separately".into(),
+                        range: base + i..base + i + 1,
+                    });
                 }
                 literal.push(c);
                 i += c.len_utf8();
@@ -149,7 +158,10 @@ fn parse_param(segment: &str, open: usize, base: usize) -> Result<(RouteParam, u
     let mut inner = String::new();
     loop {
         let Some(&b) = bytes.get(i) else {
-            return Err(RouteError { message: "`{` opens a route parameter that is never closed".into(), range: base + open..base + segment.len() });
+            return Err(RouteError {
+                message: "`{` opens a route parameter that is never closed".into(),
+                range: base + open..base + segment.len(),
+            });
         };
         match b {
             b'{' | b'}' if bytes.get(i + 1) == Some(&b) && depth > 0 => {

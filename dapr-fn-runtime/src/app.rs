@@ -79,7 +79,8 @@ impl App {
         let (registry, context) = self.prepare()?;
         match std::env::var("FUNCTIONS_CUSTOMHANDLER_PORT") {
             Ok(port) => {
-                let port: u16 = port.trim().parse().map_err(|_| Error::msg(format!("FUNCTIONS_CUSTOMHANDLER_PORT=`{port}` is not a port number")))?;
+                let port: u16 =
+                    port.trim().parse().map_err(|_| Error::msg(format!("FUNCTIONS_CUSTOMHANDLER_PORT=`{port}` is not a port number")))?;
                 crate::server::check_app_root(&registry);
                 crate::server::serve_custom_handler(registry, context, port).await
             }

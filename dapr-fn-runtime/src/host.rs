@@ -31,10 +31,12 @@ pub(crate) fn http_request_object(req: &HttpRequest) -> Value {
     }
     let mut headers = Map::new();
     for name in req.headers().keys() {
-        let values: Vec<Value> = req.headers().get_all(name).iter().filter_map(|v| v.to_str().ok()).map(|v| Value::String(v.into())).collect();
+        let values: Vec<Value> =
+            req.headers().get_all(name).iter().filter_map(|v| v.to_str().ok()).map(|v| Value::String(v.into())).collect();
         headers.insert(name.as_str().to_string(), Value::Array(values));
     }
-    let params: Map<String, Value> = req.params().map(|(k, v)| (k.to_string(), v.map_or(Value::Null, |v| Value::String(v.into())))).collect();
+    let params: Map<String, Value> =
+        req.params().map(|(k, v)| (k.to_string(), v.map_or(Value::Null, |v| Value::String(v.into())))).collect();
     let mut object = Map::new();
     object.insert("Url".into(), Value::String(req.url().to_string()));
     object.insert("Method".into(), Value::String(req.method().to_string()));

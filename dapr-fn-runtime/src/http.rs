@@ -492,12 +492,11 @@ mod tests {
 
     #[test]
     fn decodes_the_hosts_request_object() {
-        let req = HttpRequest::from_host_json(&raw(
-            r#"{"Url":"http://localhost:7071/api/state/k1?x=1&x=2","Method":"POST","Query":{"x":"1,2"},
+        let req =
+            HttpRequest::from_host_json(&raw(r#"{"Url":"http://localhost:7071/api/state/k1?x=1&x=2","Method":"POST","Query":{"x":"1,2"},
                 "Headers":{"Content-Type":["application/json"],"X-Multi":["a","b"]},"Params":{"key":"k1","opt":null},
-                "Identities":[],"Body":"{\"a\":1}"}"#,
-        ))
-        .unwrap();
+                "Identities":[],"Body":"{\"a\":1}"}"#))
+            .unwrap();
         assert_eq!(req.method(), Method::POST);
         assert_eq!(req.path(), "/api/state/k1");
         assert_eq!(req.query("x"), Some("1,2"));
@@ -510,7 +509,10 @@ mod tests {
 
     #[test]
     fn decodes_binary_bodies_and_missing_bodies() {
-        let req = HttpRequest::from_host_json(&raw(r#"{"Method":"PUT","Headers":{"Content-Type":["application/octet-stream"]},"Body":"AAEC/w=="}"#)).unwrap();
+        let req = HttpRequest::from_host_json(&raw(
+            r#"{"Method":"PUT","Headers":{"Content-Type":["application/octet-stream"]},"Body":"AAEC/w=="}"#,
+        ))
+        .unwrap();
         assert_eq!(&req.body()[..], &[0, 1, 2, 255]);
         assert_eq!(req.body_text().unwrap_err().status(), Some(StatusCode::BAD_REQUEST));
         let req = HttpRequest::from_host_json(&raw(r#"{"Method":"POST","Headers":{}}"#)).unwrap();
@@ -532,7 +534,10 @@ mod tests {
         );
         let mut out = Vec::new();
         HttpResponse::ok().write_host_json(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":""}"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":""}"#
+        );
         assert!(HttpResponse::ok().body(vec![0xff]).write_host_json(&mut Vec::new()).is_err());
         assert!(HttpResponse::ok().header("bad header", "x").write_host_json(&mut Vec::new()).is_err());
     }

@@ -34,9 +34,9 @@ impl Invocation {
     pub fn data(&self) -> Result<InvocationData<'_>, Error> {
         let envelope: Envelope<'_> =
             serde_json::from_slice(&self.body).map_err(|e| Error::bad_request(format!("the invocation payload is not valid JSON: {e}")))?;
-        let data = envelope
-            .data
-            .ok_or_else(|| Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}"))?;
+        let data = envelope.data.ok_or_else(|| {
+            Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}")
+        })?;
         Ok(InvocationData { data: data.0, metadata: envelope.metadata })
     }
 
@@ -107,7 +107,10 @@ impl<'a> InvocationData<'a> {
     pub(crate) fn require(&self, binding: &str) -> Result<&'a RawValue, Error> {
         self.get(binding).ok_or_else(|| {
             let sent: Vec<&str> = self.data.iter().map(|(k, _)| k.as_ref()).collect();
-            Error::bad_request(format!("the invocation payload has no `Data.{binding}` (it has: {})", if sent.is_empty() { "nothing".to_string() } else { sent.join(", ") }))
+            Error::bad_request(format!(
+                "the invocation payload has no `Data.{binding}` (it has: {})",
+                if sent.is_empty() { "nothing".to_string() } else { sent.join(", ") }
+            ))
         })
     }
 

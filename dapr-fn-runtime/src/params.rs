@@ -44,9 +44,8 @@ pub trait TriggerPayloadParam: Sized {
 impl<T: DeserializeOwned> TriggerPayloadParam for T {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
         let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
-        from_payload(&value).map_err(|e| {
-            Error::bad_request(format!("the trigger payload `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
-        })
+        from_payload(&value)
+            .map_err(|e| Error::bad_request(format!("the trigger payload `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
     }
 }
 
@@ -64,9 +63,8 @@ pub trait StateInputParam: Sized {
 impl<T: DeserializeOwned> StateInputParam for T {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
         let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
-        from_json_value(&value).map_err(|e| {
-            Error::bad_request(format!("the state input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
-        })
+        from_json_value(&value)
+            .map_err(|e| Error::bad_request(format!("the state input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
     }
 }
 
@@ -168,7 +166,8 @@ pub trait ReturnOutput<K> {
 impl<T: Serialize> ReturnOutput<kind::DaprState> for T {
     /// `{"value": <T>}`; a value that serializes to `null` (e.g. `None`) saves nothing.
     fn into_return_value(self) -> Result<Option<Vec<u8>>, Error> {
-        let value = serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the returned state value does not serialize to JSON: {e}")))?;
+        let value =
+            serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the returned state value does not serialize to JSON: {e}")))?;
         if value == b"null" {
             return Ok(None);
         }

@@ -114,10 +114,27 @@ impl<'de> de::Deserializer<'de> for PayloadText<'de> {
     }
 
     forward_to_json!(
-        deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128,
-        deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128, deserialize_f32,
-        deserialize_f64, deserialize_char, deserialize_bytes, deserialize_byte_buf, deserialize_unit, deserialize_seq,
-        deserialize_map, deserialize_identifier, deserialize_ignored_any
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
     );
 
     fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
@@ -132,14 +149,24 @@ impl<'de> de::Deserializer<'de> for PayloadText<'de> {
         serde_json::Deserializer::from_str(self.0).deserialize_tuple_struct(name, len, visitor)
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         let mut de = serde_json::Deserializer::from_str(self.0);
         let value = de::Deserializer::deserialize_struct(&mut de, name, fields, visitor)?;
         de.end()?;
         Ok(value)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         if serde_json::from_str::<de::IgnoredAny>(self.0).is_ok() {
             serde_json::Deserializer::from_str(self.0).deserialize_enum(name, variants, visitor)
         } else {

@@ -54,7 +54,8 @@ impl Handler {
             return error_json(StatusCode::NOT_FOUND, &format!("no function `{name}` in this handler; it serves: {}", known.join(", ")));
         };
         if req.method() != Method::POST {
-            let mut res = error_json(StatusCode::METHOD_NOT_ALLOWED, &format!("invoke `{}` with POST, as the Functions host does", def.name));
+            let mut res =
+                error_json(StatusCode::METHOD_NOT_ALLOWED, &format!("invoke `{}` with POST, as the Functions host does", def.name));
             res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
             return res;
         }
@@ -63,7 +64,10 @@ impl Handler {
         let body = match Limited::new(req.into_body(), self.max_payload).collect().await {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return error_json(StatusCode::PAYLOAD_TOO_LARGE, &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.max_payload))
+                return error_json(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.max_payload),
+                )
             }
             Err(e) => return error_json(StatusCode::BAD_REQUEST, &format!("could not read the invocation payload: {e}")),
         };
@@ -73,7 +77,12 @@ impl Handler {
 }
 
 /// Runs one invocation through the function, catching panics and capturing its logs.
-pub(crate) async fn dispatch(def: &'static FunctionDef, body: Bytes, app: Arc<AppContext>, invocation_id: Option<Arc<str>>) -> HostResponse {
+pub(crate) async fn dispatch(
+    def: &'static FunctionDef,
+    body: Bytes,
+    app: Arc<AppContext>,
+    invocation_id: Option<Arc<str>>,
+) -> HostResponse {
     let inv = Invocation::new(def, body, app, invocation_id.clone());
     let (result, logs) = crate::logs::capture(AssertUnwindSafe((def.invoke)(inv)).catch_unwind()).await;
     let outcome = result.unwrap_or_else(|panic| Outcome::panicked(def, panic_message(&*panic)));

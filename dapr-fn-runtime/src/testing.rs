@@ -41,7 +41,7 @@ pub struct HostPayload {
 
 #[derive(Clone, Debug)]
 enum PayloadKind {
-    Http(HttpRequest),
+    Http(Box<HttpRequest>),
     Dapr(Value),
     Raw(Bytes),
 }
@@ -49,7 +49,7 @@ enum PayloadKind {
 impl HostPayload {
     /// An HTTP trigger receiving `req`.
     pub fn http(req: HttpRequest) -> Self {
-        HostPayload { kind: PayloadKind::Http(req), inputs: Vec::new() }
+        HostPayload { kind: PayloadKind::Http(Box::new(req)), inputs: Vec::new() }
     }
 
     /// A Dapr trigger (service invocation, topic, binding) receiving the JSON request

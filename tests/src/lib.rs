@@ -19,11 +19,8 @@ pub fn target_dir() -> PathBuf {
 
 /// Builds a workspace package (debug) and returns the path of its executable.
 pub fn build_example(package: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", package])
-        .current_dir(workspace())
-        .status()
-        .expect("cargo runs");
+    let status =
+        Command::new(env!("CARGO")).args(["build", "--quiet", "-p", package]).current_dir(workspace()).status().expect("cargo runs");
     assert!(status.success(), "cargo build -p {package} failed");
     target_dir().join("debug").join(package)
 }
@@ -178,7 +175,10 @@ impl Conn {
         self.request(
             "POST",
             &format!("/{function}"),
-            &[("Content-Type", "application/json; charset=utf-8"), ("X-Azure-Functions-InvocationId", "6f2c1f0e-0000-4000-8000-000000000001")],
+            &[
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("X-Azure-Functions-InvocationId", "6f2c1f0e-0000-4000-8000-000000000001"),
+            ],
             payload.as_bytes(),
         )
     }
@@ -198,7 +198,11 @@ impl Conn {
             let (k, v) = h.split_once(':').expect("header");
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
-        let len: usize = headers.iter().find(|(k, _)| k == "content-length").map(|(_, v)| v.parse().unwrap()).expect("handler answers with Content-Length");
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .map(|(_, v)| v.parse().unwrap())
+            .expect("handler answers with Content-Length");
         let mut body = vec![0; len];
         self.reader.read_exact(&mut body).unwrap();
         Response { status, headers, body }

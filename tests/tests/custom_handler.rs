@@ -74,7 +74,10 @@ fn create_new_order_sample_saves_the_payload_data() {
     // `dapr invoke --method CreateNewOrder --data '{"data": {"orderId": "41"}}'`
     let res = conn.invoke("CreateNewOrder", &dapr_payload("payload", Some(r#"{"data":{"orderId":"41"}}"#)));
     assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    assert_eq!(res.json(), json!({"Outputs": {"order": {"value": {"orderId": "41"}}}, "Logs": [r#"saving order {"orderId":"41"}"#], "ReturnValue": null}));
+    assert_eq!(
+        res.json(),
+        json!({"Outputs": {"order": {"value": {"orderId": "41"}}}, "Logs": [r#"saving order {"orderId":"41"}"#], "ReturnValue": null})
+    );
 
     // No body at all (the host sends "null"): the function fails, nothing is saved.
     let res = conn.invoke("CreateNewOrder", &dapr_payload("payload", None));
@@ -84,7 +87,10 @@ fn create_new_order_sample_saves_the_payload_data() {
     drop(conn);
     handler.terminate();
     let (_, _, stderr) = handler.wait_output();
-    assert!(stderr.contains("function `CreateNewOrder` failed (invocation 6f2c1f0e-0000-4000-8000-000000000001): the payload has no `data`"), "{stderr}");
+    assert!(
+        stderr.contains("function `CreateNewOrder` failed (invocation 6f2c1f0e-0000-4000-8000-000000000001): the payload has no `data`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -122,7 +128,10 @@ fn typed_bodies_several_records_state_and_response_headers() {
     assert_eq!(res.json()["Outputs"]["res"]["statusCode"], 400);
 
     // Binary content types arrive base64-encoded.
-    let res = conn.invoke("SaveOrder", &http_payload("orders/o-10", json!({"key": "o-10"}), "application/octet-stream", Some("eyJvcmRlcklkIjoxMCwiYW1vdW50IjoxfQ==")));
+    let res = conn.invoke(
+        "SaveOrder",
+        &http_payload("orders/o-10", json!({"key": "o-10"}), "application/octet-stream", Some("eyJvcmRlcklkIjoxMCwiYW1vdW50IjoxfQ==")),
+    );
     assert_eq!(res.json()["Outputs"]["state"], json!({"value": {"orderId": 10, "amount": 1.0}}));
 }
 
@@ -176,7 +185,10 @@ fn context_sees_the_invocation_and_metadata() {
     payload["Data"]["req"]["Query"] = json!({"q": "a,b"});
     let res = conn.invoke("Context", &payload.to_string());
     let body: Value = serde_json::from_str(res.json()["Outputs"]["res"]["body"].as_str().unwrap()).unwrap();
-    assert_eq!(body, json!({"invocationId": "6f2c1f0e-0000-4000-8000-000000000001", "function": "Context", "id": "5", "query": "a,b", "header": "a"}));
+    assert_eq!(
+        body,
+        json!({"invocationId": "6f2c1f0e-0000-4000-8000-000000000001", "function": "Context", "id": "5", "query": "a,b", "header": "a"})
+    );
 }
 
 #[test]
@@ -189,7 +201,12 @@ fn concurrent_keep_alive_connections_never_mix_outputs() {
                 for i in 0..40 {
                     let key = format!("k-{t}-{i}");
                     let id = t * 1000 + i;
-                    let payload = http_payload(&format!("orders/{key}"), json!({"key": key}), "application/json", Some(&format!(r#"{{"orderId":{id},"amount":1}}"#)));
+                    let payload = http_payload(
+                        &format!("orders/{key}"),
+                        json!({"key": key}),
+                        "application/json",
+                        Some(&format!(r#"{{"orderId":{id},"amount":1}}"#)),
+                    );
                     let res = conn.invoke("SaveOrder", &payload);
                     let body = res.json();
                     assert_eq!(body["Outputs"]["state"]["value"]["orderId"], id);

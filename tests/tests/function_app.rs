@@ -15,7 +15,8 @@ fn read(path: &Path) -> String {
 /// Every file the build step generated for a package, relative to its app dir.
 fn app_files(app: &Path) -> Vec<PathBuf> {
     let mut files = vec![PathBuf::from("host.json")];
-    let mut dirs: Vec<_> = std::fs::read_dir(app).unwrap().flatten().filter(|e| e.path().join("function.json").exists()).map(|e| e.file_name()).collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(app).unwrap().flatten().filter(|e| e.path().join("function.json").exists()).map(|e| e.file_name()).collect();
     dirs.sort();
     files.extend(dirs.into_iter().map(|d| Path::new(&d).join("function.json")));
     files
@@ -34,7 +35,12 @@ fn sample_apps_match_their_golden_files() {
                 std::fs::create_dir_all(expected_path.parent().unwrap()).unwrap();
                 std::fs::write(&expected_path, &generated).unwrap();
             }
-            assert_eq!(generated, read(&expected_path), "{package}/{} differs from tests/golden (DAPR_FN_BLESS=1 to update)", file.display());
+            assert_eq!(
+                generated,
+                read(&expected_path),
+                "{package}/{} differs from tests/golden (DAPR_FN_BLESS=1 to update)",
+                file.display()
+            );
         }
         let golden_functions = std::fs::read_dir(&golden).unwrap().flatten().filter(|e| e.path().is_dir()).count();
         assert_eq!(golden_functions, app_files(&app).len() - 1, "{package}: a golden function has no generated folder");
@@ -95,7 +101,7 @@ fn generated_files_validate_against_the_official_schemas() {
     let bad = target_dir().join("fixtures/bad-function.json");
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(&bad, r#"{"bindings":[{"type":"httpTrigger","direction":"in","name":"req","authLevel":"everyone"}]}"#).unwrap();
-    let rejected = std::panic::catch_unwind(|| validate("function.json.schema.json", &[bad.clone()]));
+    let rejected = std::panic::catch_unwind(|| validate("function.json.schema.json", std::slice::from_ref(&bad)));
     assert!(rejected.is_err(), "an invalid authLevel must fail validation");
 }
 
@@ -161,7 +167,8 @@ fn renames_leave_no_stale_folder_and_unchanged_files_are_not_rewritten() {
     let app = fixture.app();
     assert!(app.join("KeepMe/function.json").exists() && app.join("OldName/function.json").exists());
     std::fs::create_dir_all(app.join("HandWritten")).unwrap();
-    std::fs::write(app.join("HandWritten/function.json"), r#"{"bindings":[{"type":"timerTrigger","name":"t","schedule":"0 * * * * *"}]}"#).unwrap();
+    std::fs::write(app.join("HandWritten/function.json"), r#"{"bindings":[{"type":"timerTrigger","name":"t","schedule":"0 * * * * *"}]}"#)
+        .unwrap();
     let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
     let kept_before = mtime(&app.join("KeepMe/function.json"));
     let host_before = mtime(&app.join("host.json"));
@@ -179,11 +186,7 @@ fn renames_leave_no_stale_folder_and_unchanged_files_are_not_rewritten() {
 
 #[test]
 fn functions_the_build_step_cannot_see_are_compile_errors() {
-    let source = format!(
-        "macro_rules! make {{ () => {{ {} }}; }}\nmake!();\n{}",
-        function_src("hidden"),
-        function_src("visible")
-    );
+    let source = format!("macro_rules! make {{ () => {{ {} }}; }}\nmake!();\n{}", function_src("hidden"), function_src("visible"));
     let fixture = Fixture::new("fixture-invisible", &source);
     let (ok, stderr) = fixture.build(&[]);
     assert!(!ok);
@@ -204,7 +207,12 @@ fn names_that_differ_only_in_case_are_compile_errors() {
 
 #[test]
 fn cfg_gated_functions_follow_the_features_and_explicit_targets_work() {
-    let source = format!("{}#[cfg(feature = \"extra\")]\n{}#[cfg(not(unix))]\n{}", function_src("always"), function_src("extra"), function_src("never_on_unix"));
+    let source = format!(
+        "{}#[cfg(feature = \"extra\")]\n{}#[cfg(not(unix))]\n{}",
+        function_src("always"),
+        function_src("extra"),
+        function_src("never_on_unix")
+    );
     let fixture = Fixture::new("fixture-cfg", &source);
     let (ok, stderr) = fixture.build(&[]);
     assert!(ok, "{stderr}");

@@ -35,10 +35,7 @@ async fn save_order(
 
 /// Sleeps for the requested milliseconds, then saves (for shutdown and concurrency tests).
 #[function(name = "Slow")]
-async fn slow(
-    #[dapr_service_invocation_trigger] millis: u64,
-    #[dapr_state(store = "statestore", key = "slow")] state: DaprState<u64>,
-) {
+async fn slow(#[dapr_service_invocation_trigger] millis: u64, #[dapr_state(store = "statestore", key = "slow")] state: DaprState<u64>) {
     tokio::time::sleep(Duration::from_millis(millis)).await;
     state.set(millis);
 }
@@ -83,7 +80,10 @@ async fn saves_null(
 
 /// Reports what the invocation context holds.
 #[function(name = "Context")]
-async fn context(#[http_trigger(auth_level = "anonymous", methods = "get", route = "ctx/{id:int}")] req: HttpRequest, ctx: InvocationContext) -> HttpResponse {
+async fn context(
+    #[http_trigger(auth_level = "anonymous", methods = "get", route = "ctx/{id:int}")] req: HttpRequest,
+    ctx: InvocationContext,
+) -> HttpResponse {
     HttpResponse::ok().json(&serde_json::json!({
         "invocationId": ctx.invocation_id(),
         "function": ctx.function_name(),
