@@ -48,29 +48,33 @@ impl Handler {
             // The host's readiness probe and health ping: any answer means ready.
             return json(StatusCode::OK, format!("{{\"status\":\"ready\",\"functions\":{}}}", self.registry.all().len()).into_bytes());
         }
-        let name = &path[1..];
-        let Some(def) = (!name.contains('/')).then(|| self.registry.get(name)).flatten() else {
-            let known: Vec<&str> = self.registry.all().iter().map(|d| d.name).collect();
-            return error_json(StatusCode::NOT_FOUND, &format!("no function `{name}` in this handler; it serves: {}", known.join(", ")));
-        };
-        if req.method() != Method::POST {
-            let mut res =
-                error_json(StatusCode::METHOD_NOT_ALLOWED, &format!("invoke `{}` with POST, as the Functions host does", def.name));
-            res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-            return res;
-        }
+        let def = path.strip_prefix('/').filter(|n| !n.contains('/')).and_then(|n| self.registry.get(n));
+        let method_ok = req.method() == Method::POST;
         let invocation_id: Option<Arc<str>> =
             req.headers().get("x-azure-functions-invocationid").and_then(|v| v.to_str().ok()).map(Arc::from);
+        let name = path[1..].to_string();
+        // Read the body even when refusing the request, so the keep-alive connection the
+        // host reuses stays open.
         let body = match Limited::new(req.into_body(), self.max_payload).collect().await {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
                 return error_json(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.max_payload),
-                )
+                );
             }
             Err(e) => return error_json(StatusCode::BAD_REQUEST, &format!("could not read the invocation payload: {e}")),
         };
+        let Some(def) = def else {
+            let known: Vec<&str> = self.registry.all().iter().map(|d| d.name).collect();
+            return error_json(StatusCode::NOT_FOUND, &format!("no function `{name}` in this handler; it serves: {}", known.join(", ")));
+        };
+        if !method_ok {
+            let mut res =
+                error_json(StatusCode::METHOD_NOT_ALLOWED, &format!("invoke `{}` with POST, as the Functions host does", def.name));
+            res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+            return res;
+        }
         let response = dispatch(def, body, self.app.clone(), invocation_id).await;
         json(response.status, response.body)
     }
