@@ -16,21 +16,30 @@ fn private() -> TokenStream {
     quote!(::dapr_fn_runtime::__private)
 }
 
-/// How the runtime fills one parameter.
+/// How the runtime fills one parameter: one line per binding kind.
 fn param_expr(binding: &Binding, ty: &syn::Type, output_index: Option<usize>) -> TokenStream {
     let p = private();
     let name = &binding.name;
     let span = ty.span();
-    match (binding.spec.json_type, binding.direction, output_index) {
-        ("httpTrigger", _, _) => quote_spanned!(span=> <#ty as #p::HttpTriggerParam>::from_data(&__data, #name)?),
-        ("daprServiceInvocationTrigger", _, _) => {
-            quote_spanned!(span=> <#ty as #p::TriggerPayloadParam>::from_data(&__data, #name)?)
+    let from_data = |param_trait: TokenStream| quote_spanned!(span=> <#ty as #p::#param_trait>::from_data(&__data, #name)?);
+    match (binding.spec.json_type, output_index) {
+        ("httpTrigger", _) => from_data(quote!(HttpTriggerParam)),
+        ("daprServiceInvocationTrigger" | "daprBindingTrigger", _) => from_data(quote!(TriggerPayloadParam)),
+        ("daprTopicTrigger", _) if crate::attr::last_segment_is(ty, "CloudEvent") => from_data(quote!(CloudEventParam)),
+        ("daprTopicTrigger", _) => from_data(quote!(TopicDataParam)),
+        ("daprState", None) => from_data(quote!(StateInputParam)),
+        ("daprSecret", _) => from_data(quote!(SecretInputParam)),
+        (kind, Some(index)) => {
+            let param_trait = match kind {
+                "daprState" => quote!(StateOutputParam),
+                "daprInvoke" => quote!(InvokeOutputParam),
+                "daprPublish" => quote!(PublishOutputParam),
+                "daprBinding" => quote!(BindingOutputParam),
+                other => unreachable!("no output adapter for {other}"),
+            };
+            quote_spanned!(span=> <#ty as #p::#param_trait>::bind(&__inv, #index))
         }
-        ("daprState", Direction::In, _) => quote_spanned!(span=> <#ty as #p::StateInputParam>::from_data(&__data, #name)?),
-        ("daprState", Direction::Out, Some(index)) => {
-            quote_spanned!(span=> <#ty as #p::StateOutputParam>::bind(&__inv, #index))
-        }
-        (other, direction, _) => unreachable!("no parameter adapter for {other} ({direction:?})"),
+        (other, None) => unreachable!("no input adapter for {other}"),
     }
 }
 
@@ -39,8 +48,16 @@ fn output_kind(binding: &Binding) -> TokenStream {
     let p = private();
     match binding.spec.json_type {
         "daprState" => quote!(#p::kind::DaprState),
+        "daprInvoke" => quote!(#p::kind::DaprInvoke),
+        "daprPublish" => quote!(#p::kind::DaprPublish),
+        "daprBinding" => quote!(#p::kind::DaprBinding),
         other => unreachable!("no return adapter for {other}"),
     }
+}
+
+/// Triggers whose function's return value is the reply to the caller (dapr-extension §5.5).
+fn trigger_replies(f: &Function) -> bool {
+    f.trigger().is_some_and(|t| matches!(t.spec.json_type, "daprServiceInvocationTrigger" | "daprBindingTrigger"))
 }
 
 /// Expands a validated function. `item` is the user's function with our attributes removed.
@@ -94,6 +111,7 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
             let kind = output_kind(b);
             quote_spanned!(ret_span=> #p::finish_http_and_return::<#kind, _>(__inv, __result))
         }
+        (false, None) if trigger_replies(f) => quote_spanned!(ret_span=> #p::finish_reply(__inv, __result)),
         (false, None) => quote_spanned!(ret_span=> #p::finish_trigger(__inv, __result)),
         (false, Some(b)) => {
             let kind = output_kind(b);
@@ -151,7 +169,7 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
 fn output_def(b: &Binding) -> TokenStream {
     let p = private();
     let name = &b.name;
-    let has_key = b.property("key").is_some();
     let ty = b.spec.json_type;
-    quote!(#p::OutputDef { name: #name, binding_type: #ty, has_key: #has_key })
+    let properties: Vec<&str> = b.spec.properties.iter().filter(|spec| b.property(spec.key).is_some()).map(|spec| spec.json).collect();
+    quote!(#p::OutputDef { name: #name, binding_type: #ty, properties: &[#(#properties),*] })
 }

@@ -14,6 +14,23 @@ use crate::ctxt::Ctxt;
 const SYSTEM_ROOTS: &[&str] = &["sys"];
 /// Extra roots an HTTP trigger contributes besides its route parameters.
 const HTTP_ROOTS: &[&str] = &["Query", "Headers"];
+/// A topic trigger's binding data: the CloudEvent envelope's top-level fields
+/// (dapr-extension §5.4).
+const CLOUD_EVENT_ROOTS: &[&str] = &[
+    "id",
+    "source",
+    "type",
+    "specversion",
+    "datacontenttype",
+    "data",
+    "topic",
+    "pubsubname",
+    "traceid",
+    "traceparent",
+    "tracestate",
+    "time",
+    "subject",
+];
 
 /// Runs every check, recording failures in `cx`.
 pub fn check(f: &Function, item: &syn::ItemFn, cx: &mut Ctxt) {
@@ -155,6 +172,8 @@ fn check_expressions(f: &Function, route_params: Option<&[String]>, cx: &mut Ctx
                 let root = token.expression_root().unwrap_or(path);
                 let known = SYSTEM_ROOTS.iter().any(|r| r.eq_ignore_ascii_case(root))
                     || trigger.is_some_and(|t| t.name.eq_ignore_ascii_case(root))
+                    || (trigger.is_some_and(|t| t.spec.json_type == "daprTopicTrigger")
+                        && CLOUD_EVENT_ROOTS.iter().any(|r| r.eq_ignore_ascii_case(root)))
                     || route_params.is_some_and(|ps| {
                         ps.iter().any(|p| p.eq_ignore_ascii_case(root)) || HTTP_ROOTS.iter().any(|r| r.eq_ignore_ascii_case(root))
                     });
@@ -166,6 +185,13 @@ fn check_expressions(f: &Function, route_params: Option<&[String]>, cx: &mut Ctx
                         let route = t.property("route").and_then(|p| p.value.as_text()).unwrap_or(&f.name).to_string();
                         let listed = if ps.is_empty() { "none".to_string() } else { ps.join(", ") };
                         format!("the route `{route}` has no `{{{root}}}` parameter (route parameters: {listed})")
+                    }
+                    (_, Some(t)) if t.spec.json_type == "daprTopicTrigger" => {
+                        format!(
+                            "the #[dapr_topic_trigger] trigger supplies only CloudEvent fields ({}), `{{{}}}` and `{{sys.*}}`",
+                            CLOUD_EVENT_ROOTS.join(", "),
+                            t.name
+                        )
                     }
                     (_, Some(t)) => format!("the #[{}] trigger supplies only `{{{}}}` and `{{sys.*}}`", t.spec.attribute, t.name),
                     (_, None) => "the function has no trigger to supply it".into(),

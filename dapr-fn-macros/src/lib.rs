@@ -22,6 +22,18 @@ entry_points! {
     http_trigger,
     /// A Dapr service-invocation trigger; see `dapr_fn_runtime::dapr_service_invocation_trigger`.
     dapr_service_invocation_trigger,
+    /// A Dapr pub/sub topic trigger; see `dapr_fn_runtime::dapr_topic_trigger`.
+    dapr_topic_trigger,
+    /// A Dapr input-binding trigger; see `dapr_fn_runtime::dapr_binding_trigger`.
+    dapr_binding_trigger,
     /// A Dapr state input or output binding; see `dapr_fn_runtime::dapr_state`.
     dapr_state,
+    /// A Dapr secret input binding; see `dapr_fn_runtime::dapr_secret`.
+    dapr_secret,
+    /// A Dapr service-invocation output binding; see `dapr_fn_runtime::dapr_invoke`.
+    dapr_invoke,
+    /// A Dapr publish output binding; see `dapr_fn_runtime::dapr_publish`.
+    dapr_publish,
+    /// A Dapr output binding; see `dapr_fn_runtime::dapr_binding`.
+    dapr_binding,
 }

@@ -146,8 +146,100 @@ pub const DAPR_STATE: BindingSpec = BindingSpec {
     default_name: "state",
 };
 
+/// `daprTopicTrigger` (`#[dapr_topic_trigger]`): `pubsubname`, `topic`, `route`.
+pub const DAPR_TOPIC_TRIGGER: BindingSpec = BindingSpec {
+    attribute: "dapr_topic_trigger",
+    json_type: "daprTopicTrigger",
+    role: Role::Trigger,
+    properties: &[
+        text("pub_sub_name", "pubsubname", true, "the Dapr pub/sub component name"),
+        text("topic", "topic", false, "the topic to subscribe to (the function name when absent)"),
+        text("route", "route", false, "the path Dapr delivers events to (`/` + topic when absent)"),
+    ],
+    resolution: Resolution::AppSettingsOnly,
+    default_name: "event",
+};
+
+/// `daprBindingTrigger` (`#[dapr_binding_trigger]`): `bindingName`.
+pub const DAPR_BINDING_TRIGGER: BindingSpec = BindingSpec {
+    attribute: "dapr_binding_trigger",
+    json_type: "daprBindingTrigger",
+    role: Role::Trigger,
+    properties: &[text("binding_name", "bindingName", false, "the Dapr input binding component name (the function name when absent)")],
+    resolution: Resolution::AppSettingsOnly,
+    default_name: "payload",
+};
+
+/// `daprSecret` (`#[dapr_secret]`): `secretStoreName`, `key`, `metadata`, `daprAddress`.
+pub const DAPR_SECRET: BindingSpec = BindingSpec {
+    attribute: "dapr_secret",
+    json_type: "daprSecret",
+    role: Role::Input,
+    properties: &[
+        text("store", "secretStoreName", true, "the Dapr secret store component name"),
+        text("key", "key", true, "the secret's name"),
+        text("metadata", "metadata", false, "query parameters for the secret store, e.g. \"metadata.namespace=default\""),
+        DAPR_ADDRESS,
+    ],
+    resolution: Resolution::Full,
+    default_name: "secret",
+};
+
+/// `daprInvoke` (`#[dapr_invoke]`): `appId`, `methodName`, `httpVerb`, `daprAddress`.
+pub const DAPR_INVOKE: BindingSpec = BindingSpec {
+    attribute: "dapr_invoke",
+    json_type: "daprInvoke",
+    role: Role::Output,
+    properties: &[
+        text("app_id", "appId", false, "the Dapr app id to invoke"),
+        text("method_name", "methodName", false, "the method to invoke on that app"),
+        text("http_verb", "httpVerb", false, "the HTTP verb of the call (POST when absent)"),
+        DAPR_ADDRESS,
+    ],
+    resolution: Resolution::Full,
+    default_name: "invoke",
+};
+
+/// `daprPublish` (`#[dapr_publish]`): `pubsubname`, `topic`, `daprAddress`.
+pub const DAPR_PUBLISH: BindingSpec = BindingSpec {
+    attribute: "dapr_publish",
+    json_type: "daprPublish",
+    role: Role::Output,
+    properties: &[
+        text("pub_sub_name", "pubsubname", false, "the Dapr pub/sub component name"),
+        text("topic", "topic", false, "the topic to publish to"),
+        DAPR_ADDRESS,
+    ],
+    resolution: Resolution::Full,
+    default_name: "publish",
+};
+
+/// `daprBinding` (`#[dapr_binding]`): `bindingName`, `operation`, `daprAddress`.
+pub const DAPR_BINDING: BindingSpec = BindingSpec {
+    attribute: "dapr_binding",
+    json_type: "daprBinding",
+    role: Role::Output,
+    properties: &[
+        text("binding_name", "bindingName", false, "the Dapr output binding component name"),
+        text("operation", "operation", false, "the binding operation, e.g. \"create\""),
+        DAPR_ADDRESS,
+    ],
+    resolution: Resolution::Full,
+    default_name: "binding",
+};
+
 /// Every binding dapr-fn supports, triggers first.
-pub const ALL: &[BindingSpec] = &[HTTP_TRIGGER, DAPR_SERVICE_INVOCATION_TRIGGER, DAPR_STATE];
+pub const ALL: &[BindingSpec] = &[
+    HTTP_TRIGGER,
+    DAPR_SERVICE_INVOCATION_TRIGGER,
+    DAPR_TOPIC_TRIGGER,
+    DAPR_BINDING_TRIGGER,
+    DAPR_STATE,
+    DAPR_SECRET,
+    DAPR_INVOKE,
+    DAPR_PUBLISH,
+    DAPR_BINDING,
+];
 
 /// The name of the function-level attribute that only names the function.
 pub const FUNCTION_ATTRIBUTE: &str = "function";

@@ -46,23 +46,25 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod app;
+mod cloudevent;
 mod error;
 mod host;
 mod http;
 mod invocation;
 mod logs;
+mod outputs;
 mod params;
 mod payload;
 mod registry;
 mod server;
-mod state;
 pub mod testing;
 
 pub use crate::app::{run, App, AppState, InvocationContext};
+pub use crate::cloudevent::CloudEvent;
 pub use crate::error::Error;
 pub use crate::http::{HttpRequest, HttpRequestBuilder, HttpResponse};
 pub use crate::logs::{logs_layer, InvocationLogsLayer};
-pub use crate::state::{DaprState, StateRecord};
+pub use crate::outputs::{BindingRequest, DaprBinding, DaprInvoke, DaprPublish, DaprState, StateRecord};
 pub use ::http::{Method, StatusCode};
 
 /// Names a function and lets it carry bindings on its parameters.
@@ -132,11 +134,122 @@ pub use dapr_fn_macros::dapr_service_invocation_trigger;
 /// ```
 pub use dapr_fn_macros::dapr_state;
 
+/// A Dapr pub/sub trigger (`daprTopicTrigger`).
+///
+/// Keys: `pub_sub_name` (required), `topic` (default: the function name), `route`
+/// (default: `/` + topic), `name`. A parameter of type [`CloudEvent<T>`] receives the
+/// whole envelope; any other `T: DeserializeOwned` receives the event's `data`. Topic
+/// functions return `()` (or an output on the function receives the return value).
+///
+/// ```
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[dapr_topic_trigger(pub_sub_name = "%PubSubName%", topic = "A")]
+/// #[dapr_publish(pub_sub_name = "%PubSubName%", topic = "B")]
+/// async fn transfer_event_between_topics(data: serde_json::Value) -> String {
+///     format!("Transfer from Topic A: {data}")
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_topic_trigger;
+
+/// A Dapr input-binding trigger (`daprBindingTrigger`).
+///
+/// Keys: `binding_name` (default: the function name), `name`. The parameter receives the
+/// component's payload like a service-invocation trigger; the return value is the reply.
+///
+/// ```
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[dapr_binding_trigger(binding_name = "%KafkaBindingName%")]
+/// async fn consume_message_from_kafka(trigger_data: serde_json::Value) {
+///     tracing::info!("received {trigger_data}");
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_binding_trigger;
+
+/// A Dapr secret input (`daprSecret`).
+///
+/// Keys: `store` (`secretStoreName`, required), `key` (required), `metadata` (e.g.
+/// `"metadata.namespace=default"`), `dapr_address`, `name`, `unchecked`. The parameter
+/// receives the store's answer, a JSON object of secret names to values, as a map or any
+/// `T: DeserializeOwned`.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[function]
+/// async fn retrieve_secret(
+///     #[dapr_service_invocation_trigger] payload: serde_json::Value,
+///     #[dapr_secret(store = "localsecretstore", key = "my-secret", metadata = "metadata.namespace=default")] secret: HashMap<String, String>,
+/// ) {
+///     let _ = payload;
+///     tracing::info!("{} secret(s)", secret.len());
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_secret;
+
+/// A Dapr service-invocation output (`daprInvoke`) on a [`DaprInvoke<T>`] parameter, or
+/// on the function (the return value becomes the request `body`).
+///
+/// Keys: `app_id`, `method_name`, `http_verb` (default `POST`), `dapr_address`, `name`,
+/// `unchecked`.
+///
+/// ```
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[function]
+/// async fn invoke_output_binding(
+///     #[http_trigger(auth_level = "function", route = "invoke/{appId}/{methodName}")] req: HttpRequest,
+///     #[dapr_invoke(app_id = "{appId}", method_name = "{methodName}", http_verb = "post")] invoke_payload: DaprInvoke<String>,
+/// ) -> Result<HttpResponse, Error> {
+///     invoke_payload.invoke(req.body_text()?);
+///     Ok(HttpResponse::ok())
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_invoke;
+
+/// A Dapr publish output (`daprPublish`) on a [`DaprPublish<T>`] parameter, or on the
+/// function (the return value becomes the event `payload`).
+///
+/// Keys: `pub_sub_name`, `topic`, `dapr_address`, `name`, `unchecked`.
+///
+/// ```
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[function]
+/// async fn publish_output_binding(
+///     #[http_trigger(auth_level = "anonymous", methods = "post", route = "topic/{topicName}")] req: HttpRequest,
+///     #[dapr_publish(pub_sub_name = "messagebus", topic = "{topicName}")] payload: DaprPublish<serde_json::Value>,
+/// ) -> Result<HttpResponse, Error> {
+///     payload.publish(req.json::<serde_json::Value>()?);
+///     Ok(HttpResponse::ok())
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_publish;
+
+/// A Dapr output binding (`daprBinding`) on a [`DaprBinding<T>`] parameter, or on the
+/// function (the return value becomes the message `data`).
+///
+/// Keys: `binding_name`, `operation`, `dapr_address`, `name`, `unchecked`.
+///
+/// ```
+/// use dapr_fn_runtime::prelude::*;
+///
+/// #[dapr_service_invocation_trigger]
+/// #[dapr_binding(binding_name = "%KafkaBindingName%", operation = "create")]
+/// async fn send_message_to_kafka(args: serde_json::Value) -> serde_json::Value {
+///     args
+/// }
+/// ```
+pub use dapr_fn_macros::dapr_binding;
+
 /// Everything a function file needs: `use dapr_fn_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        dapr_service_invocation_trigger, dapr_state, function, http_trigger, App, AppState, DaprState, Error, HttpRequest, HttpResponse,
-        InvocationContext, StatusCode,
+        dapr_binding, dapr_binding_trigger, dapr_invoke, dapr_publish, dapr_secret, dapr_service_invocation_trigger, dapr_state,
+        dapr_topic_trigger, function, http_trigger, App, AppState, BindingRequest, CloudEvent, DaprBinding, DaprInvoke, DaprPublish,
+        DaprState, Error, HttpRequest, HttpResponse, InvocationContext, StatusCode,
     };
 }
 
@@ -146,8 +259,9 @@ pub mod __private {
     pub use crate::app::AppContext;
     pub use crate::invocation::{Invocation, InvocationData, Outcome};
     pub use crate::params::{
-        finish_http, finish_http_and_return, finish_return, finish_trigger, kind, ContextParam, FunctionResult, HttpReturn,
-        HttpTriggerParam, ReturnOutput, StateInputParam, StateOutputParam, TriggerPayloadParam, TriggerReturn,
+        finish_http, finish_http_and_return, finish_reply, finish_return, finish_trigger, kind, BindingOutputParam, CloudEventParam,
+        ContextParam, FunctionResult, HttpReturn, HttpTriggerParam, InvokeOutputParam, PublishOutputParam, ReplyReturn, ReturnOutput,
+        SecretInputParam, StateInputParam, StateOutputParam, TopicDataParam, TriggerPayloadParam, TriggerReturn,
     };
     pub use crate::registry::{FunctionDef, InvokeFuture, OutputDef, FUNCTIONS};
     pub use crate::Error;

@@ -6,10 +6,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::app::AppContext;
+use crate::cloudevent::{data_of, CloudEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::invocation::{Invocation, InvocationData, Outcome};
+use crate::outputs::{DaprBinding, DaprInvoke, DaprPublish, DaprState};
 use crate::payload::{decode_host_value, from_json_value, from_payload};
-use crate::state::DaprState;
 use crate::Error;
 
 /// Types that can receive an HTTP trigger: [`HttpRequest`].
@@ -85,6 +86,143 @@ impl<T: Serialize> StateOutputParam for DaprState<T> {
     }
 }
 
+/// Types that receive a topic event's `data`: any `T: DeserializeOwned`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a topic event's data",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "a #[dapr_topic_trigger] parameter receives the event's `data` as any `T: serde::de::DeserializeOwned`, or the whole envelope as `CloudEvent<T>`"
+)]
+pub trait TopicDataParam: Sized {
+    /// Decodes `Data.<binding>` (the whole CloudEvent) and keeps its `data`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+fn cloud_event_json(data: &InvocationData<'_>, binding: &str) -> Result<serde_json::Value, Error> {
+    let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+    let envelope: serde_json::Value =
+        from_payload(&value).map_err(|e| Error::bad_request(format!("`Data.{binding}` is not a CloudEvent: {e}")))?;
+    if !envelope.is_object() {
+        return Err(Error::bad_request(format!("`Data.{binding}` is not a CloudEvent object")));
+    }
+    Ok(envelope)
+}
+
+impl<T: DeserializeOwned> TopicDataParam for T {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        let mut envelope = cloud_event_json(data, binding)?;
+        data_of(&mut envelope).map_err(|e| {
+            Error::bad_request(format!("the `data` of the event `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// Types that receive a whole topic event: [`CloudEvent<T>`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a CloudEvent",
+    note = "use `CloudEvent<T>` with `T: serde::de::DeserializeOwned`"
+)]
+pub trait CloudEventParam: Sized {
+    /// Decodes `Data.<binding>`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+impl<T: DeserializeOwned> CloudEventParam for CloudEvent<T> {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        let mut envelope = cloud_event_json(data, binding)?;
+        let payload: T = data_of(&mut envelope).map_err(|e| {
+            Error::bad_request(format!("the `data` of the event `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>()))
+        })?;
+        envelope["data"] = serde_json::Value::Null;
+        let event: CloudEvent<serde_json::Value> =
+            serde_json::from_value(envelope).map_err(|e| Error::bad_request(format!("`Data.{binding}` is not a CloudEvent: {e}")))?;
+        Ok(CloudEvent {
+            id: event.id,
+            source: event.source,
+            event_type: event.event_type,
+            specversion: event.specversion,
+            datacontenttype: event.datacontenttype,
+            topic: event.topic,
+            pubsubname: event.pubsubname,
+            traceparent: event.traceparent,
+            time: event.time,
+            subject: event.subject,
+            data: payload,
+            extensions: event.extensions,
+        })
+    }
+}
+
+/// Types that receive a `daprSecret` input: a map such as `HashMap<String, String>`, or
+/// any `T: DeserializeOwned` struct with the secret names as fields.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a daprSecret input",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "secrets arrive as a JSON object of name to value: use `HashMap<String, String>` or a struct deriving `Deserialize`"
+)]
+pub trait SecretInputParam: Sized {
+    /// Decodes `Data.<binding>`.
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error>;
+}
+
+impl<T: DeserializeOwned> SecretInputParam for T {
+    fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
+        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        from_json_value(&value)
+            .map_err(|e| Error::bad_request(format!("the secret input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
+    }
+}
+
+/// Types that collect `daprInvoke` outputs: [`DaprInvoke<T>`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot collect daprInvoke outputs",
+    label = "use `DaprInvoke<T>` here",
+    note = "a #[dapr_invoke] output parameter has type `DaprInvoke<T>` with `T: serde::Serialize`"
+)]
+pub trait InvokeOutputParam {
+    /// Attaches a collector to output slot `index` of the invocation.
+    fn bind(inv: &Invocation, index: usize) -> Self;
+}
+
+impl<T: Serialize> InvokeOutputParam for DaprInvoke<T> {
+    fn bind(inv: &Invocation, index: usize) -> Self {
+        DaprInvoke::bind(inv, index)
+    }
+}
+
+/// Types that collect `daprPublish` outputs: [`DaprPublish<T>`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot collect daprPublish outputs",
+    label = "use `DaprPublish<T>` here",
+    note = "a #[dapr_publish] output parameter has type `DaprPublish<T>` with `T: serde::Serialize`"
+)]
+pub trait PublishOutputParam {
+    /// Attaches a collector to output slot `index` of the invocation.
+    fn bind(inv: &Invocation, index: usize) -> Self;
+}
+
+impl<T: Serialize> PublishOutputParam for DaprPublish<T> {
+    fn bind(inv: &Invocation, index: usize) -> Self {
+        DaprPublish::bind(inv, index)
+    }
+}
+
+/// Types that collect `daprBinding` outputs: [`DaprBinding<T>`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot collect daprBinding outputs",
+    label = "use `DaprBinding<T>` here",
+    note = "a #[dapr_binding] output parameter has type `DaprBinding<T>` with `T: serde::Serialize`"
+)]
+pub trait BindingOutputParam {
+    /// Attaches a collector to output slot `index` of the invocation.
+    fn bind(inv: &Invocation, index: usize) -> Self;
+}
+
+impl<T: Serialize> BindingOutputParam for DaprBinding<T> {
+    fn bind(inv: &Invocation, index: usize) -> Self {
+        DaprBinding::bind(inv, index)
+    }
+}
+
 /// Parameters without a binding attribute: invocation context such as
 /// [`AppState<T>`](crate::AppState) and [`InvocationContext`](crate::InvocationContext).
 #[diagnostic::on_unimplemented(
@@ -136,43 +274,60 @@ impl HttpReturn for HttpResponse {
     }
 }
 
-/// What a function without an HTTP trigger or a `$return` output returns: `()`.
+/// What a topic-triggered function without a `$return` output returns: `()` (the
+/// extension never sends a reply for topic events).
 #[diagnostic::on_unimplemented(
     message = "this function's return value `{Self}` would go nowhere",
     label = "return `()` or `Result<(), E>`",
-    note = "to save the return value, put an output attribute such as #[dapr_state(...)] on the function"
+    note = "topic events have no reply; to send the return value somewhere, put an output attribute such as #[dapr_publish(...)] on the function"
 )]
 pub trait TriggerReturn {}
 
 impl TriggerReturn for () {}
 
-/// Marker types naming output binding kinds, for `$return`.
+/// Marker types naming output binding kinds, for `$return`; each knows the wrapper key
+/// the Dapr extension requires around the value.
 pub mod kind {
-    /// `daprState`.
-    #[derive(Debug)]
-    pub struct DaprState;
+    /// An output kind.
+    pub trait OutputKind {
+        /// The key the value goes under.
+        const VALUE_KEY: &'static str;
+    }
+    macro_rules! kinds {
+        ($($name:ident => $key:literal),*) => {$(
+            #[doc = concat!("`", stringify!($name), "`, whose records wrap the value in `", $key, "`.")]
+            #[derive(Debug)]
+            pub struct $name;
+            impl OutputKind for $name {
+                const VALUE_KEY: &'static str = $key;
+            }
+        )*};
+    }
+    kinds!(DaprState => "value", DaprInvoke => "body", DaprPublish => "payload", DaprBinding => "data");
 }
 
 /// Values an output bound to `$return` accepts.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the value of this output",
-    note = "a #[dapr_state] on the function saves the returned value, which must implement `serde::Serialize`"
+    note = "an output attribute on the function sends the returned value, which must implement `serde::Serialize`"
 )]
 pub trait ReturnOutput<K> {
     /// The `ReturnValue` JSON, or `None` to save nothing.
     fn into_return_value(self) -> Result<Option<Vec<u8>>, Error>;
 }
 
-impl<T: Serialize> ReturnOutput<kind::DaprState> for T {
-    /// `{"value": <T>}`; a value that serializes to `null` (e.g. `None`) saves nothing.
+impl<K: kind::OutputKind, T: Serialize> ReturnOutput<K> for T {
+    /// `{"<key>": <T>}` (`value`, `body`, `payload` or `data`); a value that serializes to
+    /// `null` (e.g. `None`) sends nothing.
     fn into_return_value(self) -> Result<Option<Vec<u8>>, Error> {
-        let value =
-            serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the returned state value does not serialize to JSON: {e}")))?;
+        let value = serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the returned value does not serialize to JSON: {e}")))?;
         if value == b"null" {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(value.len() + 10);
-        out.extend_from_slice(b"{\"value\":");
+        let mut out = Vec::with_capacity(value.len() + 12);
+        out.push(b'{');
+        crate::http::write_json_str(&mut out, K::VALUE_KEY);
+        out.push(b':');
         out.extend_from_slice(&value);
         out.push(b'}');
         Ok(Some(out))
@@ -213,6 +368,49 @@ pub fn finish_trigger<T: TriggerReturn>(inv: Invocation, result: Result<T, Error
         Ok(_) => inv.complete(None, None),
         Err(error) => inv.fail(error),
     }
+}
+
+/// The reply of a service-invocation or binding trigger: any `T: Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the reply to the caller",
+    label = "return a `serde::Serialize` value or `()`",
+    note = "the return value of a service-invocation or binding trigger becomes the JSON reply body"
+)]
+pub trait ReplyReturn {
+    /// The reply JSON.
+    fn into_reply(self) -> Result<Vec<u8>, Error>;
+}
+
+impl<T: Serialize> ReplyReturn for T {
+    fn into_reply(self) -> Result<Vec<u8>, Error> {
+        serde_json::to_vec(&self).map_err(|e| Error::msg(format!("the reply does not serialize to JSON: {e}")))
+    }
+}
+
+/// Ends an invocation of a service-invocation or binding trigger: the return value
+/// becomes `ReturnValue`, which the extension sends to the caller as the reply body.
+/// The host copies the members of an object `ReturnValue` into the outputs by name, so
+/// a reply with a member named like one of the function's outputs is refused.
+pub fn finish_reply<T: ReplyReturn>(inv: Invocation, result: Result<T, Error>) -> Outcome {
+    let reply = match result.and_then(ReplyReturn::into_reply) {
+        Ok(reply) => reply,
+        Err(error) => return inv.fail(error),
+    };
+    if reply == b"null" {
+        return inv.complete(None, None);
+    }
+    if reply.first() == Some(&b'{') {
+        if let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(&reply) {
+            if let Some(clash) = inv.function().outputs.iter().find(|o| members.contains_key(o.name)) {
+                let message = format!(
+                    "the reply has a member `{0}`, which the host would copy into the output binding `{0}`; rename the member or the binding",
+                    clash.name
+                );
+                return inv.fail(Error::msg(message));
+            }
+        }
+    }
+    inv.complete(None, Some(reply))
 }
 
 /// Ends an invocation of a non-HTTP trigger whose return value feeds an output (`$return`).

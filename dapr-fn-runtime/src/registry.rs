@@ -19,8 +19,9 @@ pub struct OutputDef {
     pub name: &'static str,
     /// The function.json type, e.g. `daprState`.
     pub binding_type: &'static str,
-    /// Whether function.json gives the binding a `key` (records may then omit theirs).
-    pub has_key: bool,
+    /// The function.json properties set on the binding (e.g. `key`), which records may
+    /// then leave out.
+    pub properties: &'static [&'static str],
 }
 
 /// One function, as the macro registers it.

@@ -1,19 +1,19 @@
 //! `DaprState<T>`: the collector behind `#[dapr_state]` output parameters.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::http::write_json_str;
-use crate::invocation::{Invocation, OutputSink};
+use super::{Field, OutputHandle};
+use crate::invocation::Invocation;
 use crate::registry::OutputDef;
 
 /// Saves state through the Dapr extension: each call adds one record
 /// `{"key"?, "value"}` to the function's `daprState` output (dapr-extension §2.2).
 ///
 /// The records are sent to the host only if the function succeeds; the extension then
-/// saves them all with one call to the state store (in no particular order).
+/// saves them all with one call to the state store (in no particular order). An `etag`
+/// cannot be given: the extension ignores it in records from non-.NET functions.
 ///
 /// ```
 /// use dapr_fn_runtime::DaprState;
@@ -27,9 +27,7 @@ use crate::registry::OutputDef;
 /// assert_eq!(records[1].key.as_deref(), Some("order-43"));
 /// ```
 pub struct DaprState<T> {
-    sink: Arc<OutputSink>,
-    slot: usize,
-    def: &'static OutputDef,
+    out: OutputHandle,
     _value: PhantomData<fn(T)>,
 }
 
@@ -42,18 +40,18 @@ pub struct StateRecord {
     pub value: serde_json::Value,
 }
 
-static DETACHED: OutputDef = OutputDef { name: "state", binding_type: "daprState", has_key: true };
+static DETACHED: OutputDef = OutputDef { name: "state", binding_type: "daprState", properties: &["stateStore", "key"] };
 
 impl<T: Serialize> DaprState<T> {
     /// A collector not attached to an invocation, for calling functions in tests; read
     /// what was saved with [`DaprState::records`].
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        DaprState { sink: Arc::new(OutputSink::new(1)), slot: 0, def: &DETACHED, _value: PhantomData }
+        DaprState { out: OutputHandle::detached(&DETACHED), _value: PhantomData }
     }
 
     pub(crate) fn bind(inv: &Invocation, slot: usize) -> Self {
-        DaprState { sink: inv.sink.clone(), slot, def: &inv.function().outputs[slot], _value: PhantomData }
+        DaprState { out: OutputHandle::bind(inv, slot), _value: PhantomData }
     }
 
     /// Saves `value` under the binding's `key` (e.g. `key = "{key}"` from the route).
@@ -62,71 +60,46 @@ impl<T: Serialize> DaprState<T> {
     /// and if `value` serializes to `null` or fails to serialize, the invocation fails
     /// with the Dapr extension's error text.
     pub fn set(&self, value: impl Into<T>) {
-        if !self.def.has_key {
-            self.sink.error(format!(
-                "No key information was found. Make sure it is configured either in the binding properties or in the data \
+        if !self.out.binding_has("key") {
+            self.out.fail(format!(
+                "No key information was found. Make sure it is configured either in the binding properties or in the data \\
                  payload. (`{}` has no `key`: use `.insert(key, value)` or give #[dapr_state] a `key`)",
-                self.def.name
+                self.out.name()
             ));
             return;
         }
-        self.push(None, value.into());
+        self.out.push(&[], "value", &value.into(), VALUE_REQUIRED);
     }
 
     /// Saves `value` under `key`, which wins over the binding's `key`.
     pub fn insert(&self, key: impl Into<String>, value: impl Into<T>) {
-        self.push(Some(key.into()), value.into());
-    }
-
-    fn push(&self, key: Option<String>, value: T) {
-        let mut record = Vec::with_capacity(64);
-        if let Some(key) = &key {
-            record.extend_from_slice(b"{\"key\":");
-            write_json_str(&mut record, key);
-            record.extend_from_slice(b",\"value\":");
-        } else {
-            record.extend_from_slice(b"{\"value\":");
-        }
-        let start = record.len();
-        if let Err(e) = serde_json::to_writer(&mut record, &value) {
-            self.sink.error(format!("the value for daprState output `{}` does not serialize to JSON: {e}", self.def.name));
-            return;
-        }
-        if &record[start..] == b"null" {
-            self.sink.error(format!(
-                "A 'value' parameter is required for save-state operations. (the value for `{}` serialized to null)",
-                self.def.name
-            ));
-            return;
-        }
-        record.push(b'}');
-        self.sink.push(self.slot, record);
+        self.out.push(&[("key", Field::Text(&key.into()))], "value", &value.into(), VALUE_REQUIRED);
     }
 
     /// The records collected so far.
     pub fn records(&self) -> Vec<StateRecord> {
-        self.sink
-            .records(self.slot)
-            .iter()
-            .map(|bytes| {
-                let mut v: serde_json::Value = serde_json::from_slice(bytes).expect("records are JSON we wrote");
-                StateRecord {
-                    key: v.get("key").and_then(|k| k.as_str()).map(str::to_string),
-                    value: v.get_mut("value").map(serde_json::Value::take).unwrap_or_default(),
-                }
+        self.out
+            .records()
+            .into_iter()
+            .map(|mut v| StateRecord {
+                key: v.get("key").and_then(|k| k.as_str()).map(str::to_string),
+                value: v.get_mut("value").map(serde_json::Value::take).unwrap_or_default(),
             })
             .collect()
     }
 }
 
+/// The extension's error for a record without a value.
+pub(crate) const VALUE_REQUIRED: &str = "A 'value' parameter is required for save-state operations.";
+
 impl<T> Clone for DaprState<T> {
     fn clone(&self) -> Self {
-        DaprState { sink: self.sink.clone(), slot: self.slot, def: self.def, _value: PhantomData }
+        DaprState { out: self.out.clone(), _value: PhantomData }
     }
 }
 
 impl<T> std::fmt::Debug for DaprState<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DaprState").field("binding", &self.def.name).finish_non_exhaustive()
+        self.out.fmt(f)
     }
 }
