@@ -3,7 +3,7 @@
 //! [`Function::manifest`].
 
 use dapr_fn_manifest::catalogue::{BindingSpec, PropertySpec};
-use dapr_fn_manifest::names::{HTTP_RESPONSE_BINDING, RETURN_BINDING};
+use dapr_fn_manifest::names::RETURN_BINDING;
 use dapr_fn_manifest::{BindingManifest, Direction, FunctionManifest, PropertyValue};
 use proc_macro2::Span;
 
@@ -125,6 +125,11 @@ pub struct Function {
     pub function_bindings: Vec<Binding>,
     /// What it returns.
     pub returns: Returns,
+    /// The name of the `http` output of an HTTP-triggered function (`res` unless
+    /// `#[function(http_response = "...")]` says otherwise, e.g. `$return`).
+    pub http_response: String,
+    /// Where a custom `http_response` name was written.
+    pub http_response_span: Span,
 }
 
 impl Function {
@@ -169,7 +174,7 @@ impl Function {
             bindings.push(BindingManifest {
                 binding_type: "http".into(),
                 direction: Direction::Out,
-                name: HTTP_RESPONSE_BINDING.into(),
+                name: self.http_response.clone(),
                 properties: Vec::new(),
             });
         }

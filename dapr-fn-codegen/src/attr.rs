@@ -19,6 +19,8 @@ use crate::ctxt::Ctxt;
 const NAME: &str = "name";
 /// Flag that turns off the compile-time check of `{expressions}`.
 const UNCHECKED: &str = "unchecked";
+/// `#[function]` key naming the `http` output of an HTTP-triggered function.
+const HTTP_RESPONSE: &str = "http_response";
 
 /// Which of our attributes an attribute is, by the last segment of its path.
 pub fn our_attribute(attr: &syn::Attribute) -> Option<&'static str> {
@@ -30,6 +32,7 @@ pub fn our_attribute(attr: &syn::Attribute) -> Option<&'static str> {
 /// its `args`; our other attributes are taken out of `item` as they are read.
 pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx: &mut Ctxt) -> Function {
     let mut fn_name: Option<(String, Span)> = None;
+    let mut http_response: Option<(String, Span)> = None;
     let mut function_bindings = Vec::new();
     let mut seen_function_attr = false;
 
@@ -57,8 +60,18 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
                         }
                         fn_name = Some((lit.value(), lit.span()));
                     }
+                } else if meta.path.is_ident(HTTP_RESPONSE) {
+                    if let Some(lit) = string_value(&meta, cx) {
+                        if http_response.is_some() {
+                            cx.error(meta.path.span(), "duplicate key `http_response` in #[function]");
+                        }
+                        if let Err(e) = names::validate_binding_name(&lit.value()) {
+                            cx.error(lit.span(), e);
+                        }
+                        http_response = Some((lit.value(), lit.span()));
+                    }
                 } else {
-                    unknown_key(&meta, "function", &[NAME], cx);
+                    unknown_key(&meta, "function", &[NAME, HTTP_RESPONSE], cx);
                 }
             });
         } else {
@@ -163,6 +176,8 @@ pub fn parse_function(entry: &str, args: TokenStream, item: &mut syn::ItemFn, cx
         params,
         function_bindings,
         returns: classify_return(&item.sig.output),
+        http_response: http_response.as_ref().map_or_else(|| names::HTTP_RESPONSE_BINDING.to_string(), |(n, _)| n.clone()),
+        http_response_span: http_response.map_or_else(Span::call_site, |(_, s)| s),
     }
 }
 

@@ -67,6 +67,7 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
     let name = &f.name;
     let function_json = f.manifest().to_function_json();
     let rust_name = ident.to_string();
+    let http_response = &f.http_response;
 
     let mut outputs = Vec::new();
     let mut args = Vec::new();
@@ -132,6 +133,7 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
                 name: #name,
                 rust_path: ::core::concat!(::core::module_path!(), "::", #rust_name),
                 function_json: #function_json,
+                http_response: #http_response,
                 outputs: &[#(#outputs),*],
                 invoke: __dapr_fn_invoke,
                 check: __dapr_fn_check,

@@ -98,12 +98,17 @@ fn check_trigger_count(f: &Function, cx: &mut Ctxt) {
 fn check_names(f: &Function, cx: &mut Ctxt) {
     let mut seen: Vec<(String, Span)> = Vec::new();
     if f.has_http_response() {
-        seen.push((HTTP_RESPONSE_BINDING.to_string(), Span::call_site()));
+        seen.push((f.http_response.clone(), f.http_response_span));
+    } else if f.http_response != HTTP_RESPONSE_BINDING {
+        cx.error(
+            f.http_response_span,
+            "`http_response` names the HTTP output of an HTTP-triggered function, and this function has no #[http_trigger]",
+        );
     }
     for b in f.bindings() {
         if let Some((_, _)) = seen.iter().find(|(n, _)| n.eq_ignore_ascii_case(&b.name)) {
-            let why = if b.name.eq_ignore_ascii_case(HTTP_RESPONSE_BINDING) && f.has_http_response() {
-                "`res` is the HTTP response of an HTTP-triggered function".to_string()
+            let why = if b.name.eq_ignore_ascii_case(&f.http_response) && f.has_http_response() {
+                format!("`{}` is the HTTP response of an HTTP-triggered function", f.http_response)
             } else {
                 "binding names must be unique, ignoring case".to_string()
             };

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use crate::invocation::{Invocation, InvocationData};
 use crate::params::ContextParam;
-use crate::payload::decode_host_value;
 use crate::registry::Registry;
 use crate::Error;
 
@@ -198,19 +197,10 @@ impl ContextParam for InvocationContext {
     }
 
     fn from_invocation(inv: &Invocation, data: &InvocationData<'_>) -> Result<Self, Error> {
-        let mut metadata = serde_json::Map::new();
-        if let Some(raw) = data.metadata() {
-            let entries: std::collections::BTreeMap<String, Box<serde_json::value::RawValue>> =
-                serde_json::from_str(raw.get()).map_err(|e| Error::bad_request(format!("`Metadata` is not an object: {e}")))?;
-            for (key, raw) in entries {
-                let value = match decode_host_value(&raw)? {
-                    crate::payload::HostValue::Null => serde_json::Value::Null,
-                    crate::payload::HostValue::Text(t) => serde_json::Value::String(t.into_owned()),
-                    crate::payload::HostValue::Json(j) => serde_json::from_str(&j)?,
-                };
-                metadata.insert(key, value);
-            }
-        }
+        let metadata = match data.metadata() {
+            Some(raw) => crate::payload::decode_metadata(raw)?,
+            None => serde_json::Map::new(),
+        };
         Ok(InvocationContext { invocation_id: inv.invocation_id.clone(), function_name: inv.function().name, metadata })
     }
 }

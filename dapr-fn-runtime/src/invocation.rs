@@ -225,13 +225,23 @@ impl Outcome {
                 body.push(b']');
             }
         }
+        let mut return_value = return_value;
         if let Some(res) = res {
-            if !first {
-                body.push(b',');
-            }
-            body.extend_from_slice(b"\"res\":");
-            if let Err(e) = res.write_host_json(&mut body) {
+            let mut rendered = Vec::with_capacity(96);
+            if let Err(e) = res.write_host_json(&mut rendered) {
                 return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &e.to_string(), logs);
+            }
+            if self.def.http_response == dapr_fn_manifest::names::RETURN_BINDING {
+                // The host reads an http `$return` from ReturnValue (it has a `body`, so it
+                // is taken as a response object).
+                return_value = Some(rendered);
+            } else {
+                if !first {
+                    body.push(b',');
+                }
+                write_json_str(&mut body, self.def.http_response);
+                body.push(b':');
+                body.extend_from_slice(&rendered);
             }
         }
         body.extend_from_slice(b"},\"Logs\":");

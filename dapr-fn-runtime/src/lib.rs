@@ -48,6 +48,7 @@
 mod app;
 mod cloudevent;
 mod error;
+pub mod extension;
 mod host;
 mod http;
 mod invocation;

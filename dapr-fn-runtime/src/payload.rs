@@ -51,6 +51,22 @@ pub(crate) fn decode_host_value(raw: &RawValue) -> Result<HostValue<'_>, Error> 
     }
 }
 
+/// Decodes a `Metadata` object: each value with the host's encoding undone.
+pub(crate) fn decode_metadata(raw: &RawValue) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    let entries: std::collections::BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(raw.get()).map_err(|e| Error::bad_request(format!("`Metadata` is not an object: {e}")))?;
+    let mut metadata = serde_json::Map::new();
+    for (key, raw) in entries {
+        let value = match decode_host_value(&raw)? {
+            HostValue::Null => serde_json::Value::Null,
+            HostValue::Text(t) => serde_json::Value::String(t.into_owned()),
+            HostValue::Json(j) => serde_json::from_str(&j)?,
+        };
+        metadata.insert(key, value);
+    }
+    Ok(metadata)
+}
+
 /// Deserializes a trigger payload as the Dapr extension hands it to script languages:
 /// the text of a string body, or the compact JSON of any other body (dapr-extension §5.3).
 /// `String` receives that text as is; other types parse it as JSON, except that text

@@ -32,6 +32,9 @@ pub struct FunctionDef {
     pub rust_path: &'static str,
     /// Its function.json, exactly as the build step writes it.
     pub function_json: &'static str,
+    /// The name of its `http` output (`res`, another name, or `$return`); unused by
+    /// functions without an HTTP trigger.
+    pub http_response: &'static str,
     /// Its output bindings that parameters collect into.
     pub outputs: &'static [OutputDef],
     /// Runs one invocation.

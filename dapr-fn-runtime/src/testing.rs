@@ -21,13 +21,17 @@
 //! # }
 //! ```
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use dapr_fn_manifest::FunctionManifest;
 
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use crate::app::{App, AppContext};
+use crate::extension::{DaprCall, Resolver};
 use crate::host;
 use crate::http::HttpRequest;
 use crate::registry::Registry;
@@ -63,10 +67,11 @@ impl HostPayload {
         HostPayload { kind: PayloadKind::Raw(bytes.into()), inputs: Vec::new() }
     }
 
-    /// Adds the value of a `daprState` input binding as stored in the state store; it is
-    /// encoded as the extension and the host encode it.
+    /// Adds the value of an input binding (`daprState`: the stored JSON; `daprSecret`: the
+    /// store's object of secret names to values), encoded as the extension and the host
+    /// encode it.
     #[must_use]
-    pub fn with_state_input(mut self, binding: &str, stored: Value) -> Self {
+    pub fn with_input(mut self, binding: &str, stored: Value) -> Self {
         self.inputs.push((binding.to_string(), host::encode_value(&Value::String(stored.to_string()))));
         self
     }
@@ -95,6 +100,7 @@ impl HostPayload {
 pub struct TestInvoker {
     registry: Registry,
     app: Arc<AppContext>,
+    settings: BTreeMap<String, String>,
 }
 
 impl Default for TestInvoker {
@@ -119,7 +125,15 @@ impl TestInvoker {
         // Functions' `tracing` events must reach `Logs` here too.
         crate::logs::init_default();
         let (registry, app) = app.prepare()?;
-        Ok(TestInvoker { registry, app })
+        Ok(TestInvoker { registry, app, settings: BTreeMap::new() })
+    }
+
+    /// Sets an app setting (as in `local.settings.json`), used to resolve `%Name%` tokens
+    /// when computing [`InvocationResult::dapr_calls`].
+    #[must_use]
+    pub fn with_setting(mut self, name: &str, value: &str) -> Self {
+        self.settings.insert(name.to_string(), value.to_string());
+        self
     }
 
     /// Invokes `function` with `payload` as the host would.
@@ -130,10 +144,11 @@ impl TestInvoker {
         let def = self.registry.get(function).unwrap_or_else(|| panic!("no function named `{function}` is linked into this test"));
         let manifest = dapr_fn_manifest::parse_function_json(def.name, def.function_json).expect("generated function.json parses");
         let trigger = manifest.trigger().map_or("req", |t| t.name.as_str()).to_string();
-        let body = payload.encode(def.name, &trigger);
-        let response = crate::server::dispatch(def, body, self.app.clone(), Some(Arc::from("test-invocation"))).await;
+        let request = payload.encode(def.name, &trigger);
+        let binding_data = binding_data(&request, &trigger);
+        let response = crate::server::dispatch(def, request, self.app.clone(), Some(Arc::from("test-invocation"))).await;
         let body = serde_json::from_slice(&response.body).expect("the handler always answers JSON");
-        InvocationResult { status: response.status, body }
+        InvocationResult { status: response.status, body, manifest, binding_data, settings: self.settings.clone() }
     }
 }
 
@@ -144,6 +159,32 @@ pub struct InvocationResult {
     pub status: StatusCode,
     /// The JSON body.
     pub body: Value,
+    manifest: FunctionManifest,
+    binding_data: Map<String, Value>,
+    settings: BTreeMap<String, String>,
+}
+
+/// The trigger's binding data, as the host has it for resolving `{expressions}`: the
+/// decoded `Metadata` plus the trigger's own value under its name.
+fn binding_data(request: &[u8], trigger: &str) -> Map<String, Value> {
+    let Ok(payload) = serde_json::from_slice::<Value>(request) else { return Map::new() };
+    let mut data = payload
+        .get("Metadata")
+        .and_then(|m| serde_json::value::to_raw_value(m).ok())
+        .and_then(|raw| crate::payload::decode_metadata(&raw).ok())
+        .unwrap_or_default();
+    if let Some(value) = payload.get("Data").and_then(|d| d.get(trigger)) {
+        let decoded = serde_json::value::to_raw_value(value).ok().and_then(|raw| {
+            crate::payload::decode_host_value(&raw).ok().map(|v| match v {
+                crate::payload::HostValue::Null => Value::Null,
+                crate::payload::HostValue::Text(t) | crate::payload::HostValue::Json(t) => Value::String(t.into_owned()),
+            })
+        });
+        if let Some(decoded) = decoded.filter(|_| !value.is_object()) {
+            data.insert(trigger.to_string(), decoded);
+        }
+    }
+    data
 }
 
 impl InvocationResult {
@@ -157,9 +198,15 @@ impl InvocationResult {
         self.body.get("Outputs")?.get(binding)
     }
 
-    /// The `res` output of an HTTP-triggered function.
+    /// The HTTP response of an HTTP-triggered function (its `res` output, or whatever
+    /// `#[function(http_response = "...")]` named it, `ReturnValue` for `$return`).
     pub fn http_response(&self) -> Option<&Value> {
-        self.output("res")
+        let name = self.manifest.bindings.iter().find(|b| b.binding_type == "http").map_or("res", |b| b.name.as_str());
+        if name == "$return" {
+            Some(self.return_value()).filter(|v| !v.is_null())
+        } else {
+            self.output(name)
+        }
     }
 
     /// The `Logs` lines.
@@ -170,6 +217,25 @@ impl InvocationResult {
     /// `ReturnValue` (`null` when there is none).
     pub fn return_value(&self) -> &Value {
         self.body.get("ReturnValue").unwrap_or(&Value::Null)
+    }
+
+    /// The Dapr HTTP calls the Dapr extension would make for this invocation's outputs
+    /// (dapr-extension §2–§3), or the error with which it would fail the invocation.
+    /// `%Settings%` resolve from [`TestInvoker::with_setting`], then the environment.
+    pub fn dapr_calls(&self) -> Result<Vec<DaprCall>, String> {
+        if !self.is_success() {
+            return Ok(Vec::new());
+        }
+        let outputs = self.body.get("Outputs").and_then(Value::as_object).cloned().unwrap_or_default();
+        let setting = |name: &str| self.settings.get(name).cloned().or_else(|| std::env::var(name).ok());
+        let resolver = Resolver { setting: &setting, binding_data: &self.binding_data };
+        crate::extension::output_calls(&self.manifest, &outputs, self.return_value(), &resolver)
+    }
+
+    /// The calls the extension would make to fetch this function's input bindings.
+    pub fn input_calls(&self) -> Result<Vec<(String, DaprCall)>, String> {
+        let setting = |name: &str| self.settings.get(name).cloned().or_else(|| std::env::var(name).ok());
+        crate::extension::input_calls(&self.manifest, &Resolver { setting: &setting, binding_data: &self.binding_data })
     }
 
     /// The error message of a failed invocation.
