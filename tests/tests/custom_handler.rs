@@ -165,7 +165,10 @@ fn failures_fail_the_invocation_and_the_server_keeps_serving() {
 
     let res = conn.invoke("NoSuchFunction", "{}");
     assert_eq!(res.status, 404);
-    assert!(res.json()["error"].as_str().unwrap().contains("it serves: Context, Fails, Panics, SaveLatest, SaveOrder, SavesNull, Slow"));
+    assert!(res.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("it serves: Add, ClashingReply, Context, Fails, Panics, SaveLatest, SaveOrder, SavesNull, Slow"));
     let res = conn.request("GET", "/Slow", &[], b"");
     assert_eq!(res.status, 405);
     assert_eq!(res.header("allow"), Some("POST"));
@@ -175,6 +178,18 @@ fn failures_fail_the_invocation_and_the_server_keeps_serving() {
     assert_eq!(res.json(), json!({"Outputs": {}, "Logs": [], "ReturnValue": {"value": {"n": 1}}}));
     let res = conn.invoke("SaveLatest", &dapr_payload("payload", None));
     assert_eq!(res.json()["ReturnValue"], Value::Null);
+}
+
+#[test]
+fn service_invocation_replies_travel_in_return_value() {
+    let handler = Handler::start(e2e_app(), &[]);
+    let mut conn = handler.connect();
+    let res = conn.invoke("Add", &dapr_payload("numbers", Some("[1,2,39]")));
+    assert_eq!(res.json(), json!({"Outputs": {}, "Logs": [], "ReturnValue": 42}));
+    // The host would copy a reply member named like an output into that output.
+    let res = conn.invoke("ClashingReply", &dapr_payload("payload", Some("x")));
+    assert_eq!(res.status, 500);
+    assert!(res.json()["error"].as_str().unwrap().starts_with("the reply has a member `state`"));
 }
 
 #[test]

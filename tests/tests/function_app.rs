@@ -79,7 +79,15 @@ fn validate(schema: &str, files: &[PathBuf]) {
 fn generated_files_validate_against_the_official_schemas() {
     let mut functions = Vec::new();
     let mut hosts = Vec::new();
-    for package in ["state-output-binding", "create-new-order", "dapr-fn-e2e-app"] {
+    for package in [
+        "state-output-binding",
+        "create-new-order",
+        "dapr-fn-e2e-app",
+        "samples-quickstart",
+        "samples-javascript",
+        "samples-powershell",
+        "samples-python",
+    ] {
         build_example(package);
         let app = app_dir(package);
         for file in app_files(&app) {

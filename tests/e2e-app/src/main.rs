@@ -93,6 +93,22 @@ async fn context(
     }))
 }
 
+/// Replies with the sum of the numbers it is invoked with (the reply body).
+#[dapr_service_invocation_trigger]
+async fn add(numbers: Vec<i64>) -> i64 {
+    numbers.iter().sum()
+}
+
+/// Replies with an object whose member is named like its output: refused.
+#[function(name = "ClashingReply")]
+async fn clashing_reply(
+    #[dapr_service_invocation_trigger] payload: String,
+    #[dapr_state(store = "statestore", key = "k")] state: DaprState<String>,
+) -> serde_json::Value {
+    state.set(payload);
+    serde_json::json!({"state": "overwritten"})
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     App::new().with_state(Greeting("saved".into())).run().await

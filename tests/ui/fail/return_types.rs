@@ -6,10 +6,12 @@ async fn http_returns_string(#[http_trigger] req: HttpRequest) -> String {
     String::new()
 }
 
+struct NotSerializable;
+
 #[function]
-async fn trigger_returns_value(#[dapr_service_invocation_trigger] payload: String) -> u32 {
+async fn reply_is_not_json(#[dapr_service_invocation_trigger] payload: String) -> NotSerializable {
     let _ = payload;
-    7
+    NotSerializable
 }
 
 fn main() {}
