@@ -83,10 +83,13 @@ impl App {
                 crate::server::check_app_root(&registry);
                 crate::server::serve_custom_handler(registry, context, port).await
             }
+            #[cfg(feature = "local")]
+            Err(_) => crate::local::run(registry, context).await,
+            #[cfg(not(feature = "local"))]
             Err(_) => Err(Error::msg(
-                "FUNCTIONS_CUSTOMHANDLER_PORT is not set: this binary is an Azure Functions custom handler. Start it \
-                 through the Functions host (`func start --script-root target/debug/azure-functions/<package>`), or set \
-                 FUNCTIONS_CUSTOMHANDLER_PORT to serve the host protocol directly",
+                "FUNCTIONS_CUSTOMHANDLER_PORT is not set, and this build has no local mode: it is an Azure Functions custom \
+                 handler for the Functions host (`func start --script-root target/<profile>/azure-functions/<package>`). \
+                 To run it without the host, build with dapr-fn-runtime's default `local` feature.",
             )),
         }
     }

@@ -41,7 +41,7 @@ impl DaprCall {
 /// Where `%settings%` and `{expressions}` get their values.
 pub struct Resolver<'a> {
     /// App settings (environment variables under the host).
-    pub setting: &'a dyn Fn(&str) -> Option<String>,
+    pub setting: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// The trigger's binding data, host encoding undone.
     pub binding_data: &'a Map<String, Value>,
 }

@@ -123,6 +123,12 @@ impl HttpRequest {
         self.identities.as_ref()
     }
 
+    /// Sets the route parameters (local mode fills them after routing).
+    #[cfg(feature = "local")]
+    pub(crate) fn set_params(&mut self, params: Vec<(String, Option<String>)>) {
+        self.params = params;
+    }
+
     /// Decodes the host's request object.
     pub(crate) fn from_host_json(raw: &RawValue) -> Result<HttpRequest, Error> {
         let host: HostRequest<'_> = serde_json::from_str(raw.get()).map_err(|e| Error::msg(format!("not an HTTP request object: {e}")))?;

@@ -52,6 +52,8 @@ pub mod extension;
 mod host;
 mod http;
 mod invocation;
+#[cfg(feature = "local")]
+mod local;
 mod logs;
 mod outputs;
 mod params;

@@ -110,14 +110,14 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".to_string())
 }
 
-fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from(body)));
     *res.status_mut() = status;
     res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     res
 }
 
-fn error_json(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+pub(crate) fn error_json(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     let mut body = b"{\"error\":".to_vec();
     crate::http::write_json_str(&mut body, message);
     body.push(b'}');
@@ -129,12 +129,17 @@ pub(crate) async fn serve_custom_handler(registry: Registry, app: Arc<AppContext
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = TcpListener::bind(addr).await.map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
     println!("dapr-fn: custom handler for {} function(s) listening on http://{addr}", registry.all().len());
-    serve(listener, Arc::new(Handler::new(registry, app)), shutdown_signal()).await
+    let handler = Arc::new(Handler::new(registry, app));
+    serve(listener, move |req| handler.clone().handle(req), shutdown_signal()).await
 }
 
 /// Accepts connections until `shutdown` completes, then lets in-flight requests finish.
 /// A second signal while draining exits at once.
-pub(crate) async fn serve(listener: TcpListener, handler: Arc<Handler>, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+pub(crate) async fn serve<F, Fut>(listener: TcpListener, handle: F, shutdown: impl Future<Output = ()>) -> Result<(), Error>
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -150,10 +155,10 @@ pub(crate) async fn serve(listener: TcpListener, handler: Arc<Handler>, shutdown
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let handler = handler.clone();
+                let handle = handle.clone();
                 let service = service_fn(move |req| {
-                    let handler = handler.clone();
-                    async move { Ok::<_, Infallible>(handler.handle(req).await) }
+                    let response = handle(req);
+                    async move { Ok::<_, Infallible>(response.await) }
                 });
                 let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);

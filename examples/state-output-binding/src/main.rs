@@ -1,6 +1,7 @@
-//! The HTTP-triggered state output sample from the Dapr binding documentation
-//! (`StateOutputBinding`): `POST /api/state/{key}` saves the request body as state
-//! `{key}` in the `statestore` component.
+//! The HTTP-triggered state samples from the Dapr binding documentation:
+//! `StateOutputBinding` (`POST /api/state/{key}` saves the request body as state `{key}`
+//! in the `statestore` component) and `StateInputBinding` (`GET /api/state/{key}` answers
+//! with it).
 
 use dapr_fn_runtime::prelude::*;
 
@@ -13,6 +14,16 @@ async fn state_output_binding(
     tracing::info!("C# HTTP trigger function processed a request.");
     state.set(req.body_text()?);
     Ok(HttpResponse::ok())
+}
+
+/// Answers with the state saved under the route's `{key}`.
+#[function(name = "StateInputBinding")]
+async fn state_input_binding(
+    #[http_trigger(auth_level = "function", methods = "get", route = "state/{key}")] req: HttpRequest,
+    #[dapr_state(store = "statestore", key = "{key}")] state: String,
+) -> HttpResponse {
+    tracing::info!("read state {}", req.param("key").unwrap_or_default());
+    HttpResponse::ok().text(state)
 }
 
 #[tokio::main]
