@@ -42,7 +42,13 @@ impl DaprClient {
     }
 
     /// A plain request (for the embedded sidecar's deliveries to the app).
-    pub(crate) async fn raw(&self, method: Method, uri: &str, content_type: &'static str, body: Bytes) -> Result<(StatusCode, Bytes), String> {
+    pub(crate) async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: &'static str,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), String> {
         let request = Request::builder()
             .method(method)
             .uri(uri)
@@ -58,7 +64,8 @@ impl DaprClient {
     /// Sends a call; maps failures as `DaprHttpClient.DaprHttpCall` does.
     pub(crate) async fn send(&self, call: &DaprCall) -> Result<DaprResponse, DaprError> {
         let request_failed = |message: String| DaprError { status: 500, code: "ERR_DAPR_REQUEST_FAILED".into(), message };
-        let method = Method::from_bytes(call.method.as_bytes()).map_err(|e| request_failed(format!("invalid HTTP method `{}`: {e}", call.method)))?;
+        let method = Method::from_bytes(call.method.as_bytes())
+            .map_err(|e| request_failed(format!("invalid HTTP method `{}`: {e}", call.method)))?;
         let uri = format!("{}{}", call.base, call.path);
         let mut request = Request::builder().method(method).uri(&uri);
         if let Some(ct) = call.content_type {
@@ -72,7 +79,8 @@ impl DaprClient {
                 return Err(DaprError {
                     status: 503,
                     code: "ERR_DAPR_SIDECAR_DOES_NOT_EXIST".into(),
-                    message: "Dapr sidecar is not present. Please see (https://aka.ms/azure-functions-dapr-sidecar-missing) for more.".into(),
+                    message: "Dapr sidecar is not present. Please see (https://aka.ms/azure-functions-dapr-sidecar-missing) for more."
+                        .into(),
                 })
             }
             Ok(Err(e)) => return Err(request_failed(e.to_string())),

@@ -79,7 +79,13 @@ impl LocalHost {
     }
 
     /// Runs one invocation: inputs, the handler, outputs.
-    pub(crate) async fn invoke(&self, f: &LocalFunction, trigger_value: Value, metadata: Map<String, Value>, trigger_text: Option<String>) -> Result<Completed, Failure> {
+    pub(crate) async fn invoke(
+        &self,
+        f: &LocalFunction,
+        trigger_value: Value,
+        metadata: Map<String, Value>,
+        trigger_text: Option<String>,
+    ) -> Result<Completed, Failure> {
         let mut binding_data = decode_metadata(&metadata);
         if let Some(text) = trigger_text {
             binding_data.insert(f.trigger().name.clone(), Value::String(text));
@@ -102,7 +108,8 @@ impl LocalHost {
                     message: format!("Failed getting state with key {key} from state store {store}: state {key} not found."),
                 }));
             }
-            let value: Value = serde_json::from_slice(&response.body).map_err(|e| Failure::Function(format!("the value of input `{name}` is not JSON: {e}")))?;
+            let value: Value = serde_json::from_slice(&response.body)
+                .map_err(|e| Failure::Function(format!("the value of input `{name}` is not JSON: {e}")))?;
             // The extension hands script languages the re-serialized JSON as a string.
             data.insert(name, encode_value(&Value::String(value.to_string())));
         }
@@ -110,7 +117,8 @@ impl LocalHost {
         let payload = Bytes::from(json!({"Data": data, "Metadata": metadata}).to_string());
         let id: Arc<str> = Arc::from(crate::host::random_guid());
         let response = crate::server::dispatch(f.def, payload, self.app.clone(), Some(id)).await;
-        let body: Value = serde_json::from_slice(&response.body).map_err(|e| Failure::Function(format!("the handler's answer is not JSON: {e}")))?;
+        let body: Value =
+            serde_json::from_slice(&response.body).map_err(|e| Failure::Function(format!("the handler's answer is not JSON: {e}")))?;
         for line in body.get("Logs").and_then(Value::as_array).into_iter().flatten() {
             println!("[{}] {}", utc_now(), line.as_str().unwrap_or_default());
         }
@@ -133,10 +141,7 @@ impl LocalHost {
 
 /// `Metadata` with the host's encoding undone, for resolving `{expressions}`.
 fn decode_metadata(metadata: &Map<String, Value>) -> Map<String, Value> {
-    serde_json::value::to_raw_value(metadata)
-        .ok()
-        .and_then(|raw| crate::payload::decode_metadata(&raw).ok())
-        .unwrap_or_default()
+    serde_json::value::to_raw_value(metadata).ok().and_then(|raw| crate::payload::decode_metadata(&raw).ok()).unwrap_or_default()
 }
 
 /// How the host renders an http output object into the caller's response (§3.5).
@@ -148,7 +153,11 @@ pub(crate) struct HostHttpResponse {
 
 pub(crate) fn render_http_output(value: Option<&Value>) -> HostHttpResponse {
     let Some(Value::Object(res)) = value else {
-        return HostHttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())], body: b"{}".to_vec() };
+        return HostHttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: b"{}".to_vec(),
+        };
     };
     let get = |key: &str| res.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
     let status = match get("statusCode") {

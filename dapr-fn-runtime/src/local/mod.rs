@@ -71,8 +71,13 @@ impl Config {
         let exe = std::env::current_exe().map_err(|e| Error::msg(format!("cannot locate the executable: {e}")))?;
         let exe_dir = exe.parent().unwrap_or(Path::new(".")).to_path_buf();
         let exe_name = exe.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
-        let app_dir = std::env::var_os("DAPR_FN_APP_DIR").map(PathBuf::from).or_else(|| Some(exe_dir.join("azure-functions").join(&exe_name))).filter(|d| d.join("host.json").exists());
-        let read_json = |file: &str| app_dir.as_ref().and_then(|d| std::fs::read_to_string(d.join(file)).ok()).and_then(|t| serde_json::from_str::<Value>(&t).ok());
+        let app_dir = std::env::var_os("DAPR_FN_APP_DIR")
+            .map(PathBuf::from)
+            .or_else(|| Some(exe_dir.join("azure-functions").join(&exe_name)))
+            .filter(|d| d.join("host.json").exists());
+        let read_json = |file: &str| {
+            app_dir.as_ref().and_then(|d| std::fs::read_to_string(d.join(file)).ok()).and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        };
         let mut settings = BTreeMap::new();
         if let Some(Value::Object(values)) = read_json("local.settings.json").and_then(|v| v.get("Values").cloned()) {
             for (k, v) in values {
@@ -96,13 +101,16 @@ impl Config {
             None => None,
         };
         let app_id = std::env::var("DAPR_APP_ID").ok().or_else(|| settings.get("DAPR_APP_ID").cloned()).unwrap_or_else(|| exe_name.clone());
-        let data_dir = std::env::var_os("DAPR_FN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| exe_dir.join("dapr-fn-local").join(&app_id));
+        let data_dir =
+            std::env::var_os("DAPR_FN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| exe_dir.join("dapr-fn-local").join(&app_id));
         let auth_on = args.enable_auth || std::env::var("DAPR_FN_ENABLE_AUTH").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
         let key = |name: &str| std::env::var(name).ok().or_else(|| settings.get(name).cloned()).filter(|k| !k.is_empty());
         let auth = if auth_on {
             let keys = Keys { function: key("DAPR_FN_FUNCTION_KEY"), master: key("DAPR_FN_MASTER_KEY") };
             if keys.function.is_none() && keys.master.is_none() {
-                return Err(Error::msg("auth is enabled but no key is set: set DAPR_FN_FUNCTION_KEY (function level) and/or DAPR_FN_MASTER_KEY (admin)"));
+                return Err(Error::msg(
+                    "auth is enabled but no key is set: set DAPR_FN_FUNCTION_KEY (function level) and/or DAPR_FN_MASTER_KEY (admin)",
+                ));
             }
             Some(keys)
         } else {
@@ -206,8 +214,8 @@ pub(crate) async fn run(registry: Registry, app: Arc<AppContext>) -> Result<(), 
         }
         [] | ["serve"] => serve(config, functions, app, None).await,
         ["invoke", name] => {
-            let name = name.to_string();
-            serve(config, functions, app, Some((name, args.data.unwrap_or_default(), args.params))).await
+            let once = OneInvocation { function: name.to_string(), data: args.data.unwrap_or_default(), params: args.params };
+            serve(config, functions, app, Some(once)).await
         }
         other => Err(Error::msg(format!("unknown command `{}`; run with `help`", other.join(" ")))),
     }
@@ -256,21 +264,39 @@ fn http_routes(functions: &[LocalFunction]) -> Result<Vec<Route>, Error> {
             Some(PropertyValue::List(m)) => m.iter().map(|m| m.to_ascii_lowercase()).collect(),
             _ => Vec::new(),
         };
-        routes.push(Route { function: f.def.name, template, methods, auth_level: t.text("authLevel").unwrap_or("function").to_ascii_lowercase(), display: route_text });
+        routes.push(Route {
+            function: f.def.name,
+            template,
+            methods,
+            auth_level: t.text("authLevel").unwrap_or("function").to_ascii_lowercase(),
+            display: route_text,
+        });
     }
     Ok(routes)
 }
 
+/// A one-off invocation from the command line: function, data, route parameters.
+struct OneInvocation {
+    function: String,
+    data: String,
+    params: Vec<(String, String)>,
+}
+
 /// Starts the servers; with `once`, runs that one invocation and stops.
-async fn serve(config: Config, functions: Vec<LocalFunction>, app: Arc<AppContext>, once: Option<(String, String, Vec<(String, String)>)>) -> Result<(), Error> {
+async fn serve(config: Config, functions: Vec<LocalFunction>, app: Arc<AppContext>, once: Option<OneInvocation>) -> Result<(), Error> {
     let bind_err = |what: &str, addr: SocketAddr, e: std::io::Error| Error::msg(format!("cannot listen on {addr} for {what}: {e}"));
-    let mut host = LocalHost { app, functions, settings: config.settings.clone(), sidecar_port: config.sidecar_port, client: DaprClient::new() };
+    let mut host =
+        LocalHost { app, functions, settings: config.settings.clone(), sidecar_port: config.sidecar_port, client: DaprClient::new() };
     let routes = Arc::new(http_routes(&host.functions)?);
     let has_dapr_triggers = host.functions.iter().any(|f| f.trigger().binding_type.to_ascii_lowercase().starts_with("dapr"));
 
     // The Dapr app port: where a sidecar (real or embedded) delivers triggers.
     let app_addr = SocketAddr::new(config.bind, if once.is_some() { 0 } else { config.app_port });
-    let app_listener = if has_dapr_triggers || once.is_some() { Some(TcpListener::bind(app_addr).await.map_err(|e| bind_err("the Dapr app port", app_addr, e))?) } else { None };
+    let app_listener = if has_dapr_triggers || once.is_some() {
+        Some(TcpListener::bind(app_addr).await.map_err(|e| bind_err("the Dapr app port", app_addr, e))?)
+    } else {
+        None
+    };
     let app_port = app_listener.as_ref().and_then(|l| l.local_addr().ok()).map_or(config.app_port, |a| a.port());
 
     let setting_source = config.settings.clone();
@@ -284,9 +310,13 @@ async fn serve(config: Config, functions: Vec<LocalFunction>, app: Arc<AppContex
             format!("Dapr sidecar: http://localhost:{port} (DAPR_HTTP_PORT)")
         }
         None => {
-            let secrets = std::env::var_os("DAPR_FN_SECRETS_FILE").map(PathBuf::from).or_else(|| Some(PathBuf::from("secrets.json")).filter(|p| p.exists()));
-            let sidecar = Arc::new(EmbeddedSidecar::new(config.app_id.clone(), config.data_dir.clone(), app_port, subs.clone(), secrets.clone()));
-            std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", config.data_dir.display())))?;
+            let secrets = std::env::var_os("DAPR_FN_SECRETS_FILE")
+                .map(PathBuf::from)
+                .or_else(|| Some(PathBuf::from("secrets.json")).filter(|p| p.exists()));
+            let sidecar =
+                Arc::new(EmbeddedSidecar::new(config.app_id.clone(), config.data_dir.clone(), app_port, subs.clone(), secrets.clone()));
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| Error::msg(format!("cannot create {}: {e}", config.data_dir.display())))?;
             let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), if once.is_some() { 0 } else { config.sidecar_port });
             let listener = TcpListener::bind(addr).await.map_err(|e| {
                 Error::msg(format!("cannot start the embedded Dapr sidecar on {addr}: {e}; set DAPR_FN_SIDECAR_PORT, or DAPR_HTTP_PORT to use a running sidecar"))
@@ -324,8 +354,8 @@ async fn serve(config: Config, functions: Vec<LocalFunction>, app: Arc<AppContex
         ));
     }
 
-    if let Some((name, data, params)) = once {
-        return invoke_once(&host, &routes, &name, &data, &params).await;
+    if let Some(once) = once {
+        return invoke_once(&host, &routes, &once).await;
     }
 
     let http_addr = SocketAddr::new(config.bind, config.http_port);
@@ -341,7 +371,15 @@ async fn serve(config: Config, functions: Vec<LocalFunction>, app: Arc<AppContex
     .await
 }
 
-fn print_banner(config: &Config, host: &LocalHost, routes: &[Route], dapr_routes: &[(String, usize)], http_addr: SocketAddr, app_port: u16, sidecar: &str) {
+fn print_banner(
+    config: &Config,
+    host: &LocalHost,
+    routes: &[Route],
+    dapr_routes: &[(String, usize)],
+    http_addr: SocketAddr,
+    app_port: u16,
+    sidecar: &str,
+) {
     let prefix = config.route_prefix.trim_matches('/');
     let base = if prefix.is_empty() { format!("http://{http_addr}") } else { format!("http://{http_addr}/{prefix}") };
     println!("\ndapr-fn local mode: {} function(s)\n\nFunctions:\n", host.functions.len());
@@ -389,7 +427,13 @@ fn authorized(keys: &Keys, level: &str, req_key: Option<&str>) -> bool {
     }
 }
 
-async fn handle_http(host: Arc<LocalHost>, routes: Arc<Vec<Route>>, prefix: String, keys: Option<Arc<Keys>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle_http(
+    host: Arc<LocalHost>,
+    routes: Arc<Vec<Route>>,
+    prefix: String,
+    keys: Option<Arc<Keys>>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -398,7 +442,20 @@ async fn handle_http(host: Arc<LocalHost>, routes: Arc<Vec<Route>>, prefix: Stri
     response
 }
 
-async fn http_invocation(host: &LocalHost, routes: &[Route], prefix: &str, keys: Option<&Keys>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn http_invocation(
+    host: &LocalHost,
+    routes: &[Route],
+    prefix: &str,
+    keys: Option<&Keys>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    // Read the body first, so refusing a request keeps the keep-alive connection usable.
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, 100 * 1024 * 1024).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return text_response(413, ""),
+    };
+    let req = Request::from_parts(parts, ());
     let path = req.uri().path().trim_start_matches('/');
     let relative = if prefix.is_empty() {
         Some(path)
@@ -422,7 +479,12 @@ async fn http_invocation(host: &LocalHost, routes: &[Route], prefix: &str, keys:
         })
         .collect();
     if let Some(keys) = keys {
-        let given = req.headers().get("x-functions-key").and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| query.iter().find(|(k, _)| k == "code").map(|(_, v)| v.clone()));
+        let given = req
+            .headers()
+            .get("x-functions-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| query.iter().find(|(k, _)| k == "code").map(|(_, v)| v.clone()));
         if !authorized(keys, &route.auth_level, given.as_deref()) {
             return text_response(401, "");
         }
@@ -436,10 +498,6 @@ async fn http_invocation(host: &LocalHost, routes: &[Route], prefix: &str, keys:
             builder = builder.header(name.as_str(), v);
         }
     }
-    let body = match Limited::new(req.into_body(), 100 * 1024 * 1024).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return text_response(413, ""),
-    };
     // The host drops the body of chunked uploads without Content-Length.
     if has_length {
         builder = builder.body(body);
@@ -472,7 +530,12 @@ async fn http_invocation(host: &LocalHost, routes: &[Route], prefix: &str, keys:
 }
 
 /// Serves the Dapr app port like the extension's listener (dapr-extension §5).
-async fn handle_dapr(host: Arc<LocalHost>, routes: Arc<Vec<(String, usize)>>, subs: Arc<Vec<Subscription>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle_dapr(
+    host: Arc<LocalHost>,
+    routes: Arc<Vec<(String, usize)>>,
+    subs: Arc<Vec<Subscription>>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     if method == Method::GET && path.eq_ignore_ascii_case("/dapr/subscribe") {
@@ -532,7 +595,8 @@ async fn handle_dapr(host: Arc<LocalHost>, routes: Arc<Vec<(String, usize)>>, su
 }
 
 /// `invoke <Function> --data ...`: one invocation, printed.
-async fn invoke_once(host: &LocalHost, routes: &[Route], name: &str, data: &str, params: &[(String, String)]) -> Result<(), Error> {
+async fn invoke_once(host: &LocalHost, routes: &[Route], once: &OneInvocation) -> Result<(), Error> {
+    let (name, data, params) = (once.function.as_str(), once.data.as_str(), &once.params);
     let f = host.function(name).ok_or_else(|| {
         let names: Vec<&str> = host.functions.iter().map(|f| f.def.name).collect();
         Error::msg(format!("no function `{name}`; the app has: {}", names.join(", ")))
@@ -540,18 +604,28 @@ async fn invoke_once(host: &LocalHost, routes: &[Route], name: &str, data: &str,
     let result = if f.trigger().binding_type.eq_ignore_ascii_case("httpTrigger") {
         let route = routes.iter().find(|r| r.function == f.def.name).expect("HTTP functions have routes");
         let method = route.methods.first().map_or("POST".to_string(), |m| m.to_ascii_uppercase());
-        let mut request = HttpRequest::builder().method(&method).url(&format!("http://localhost/{}", route.display.trim_matches('/'))).header("Content-Type", "application/json").body(data.to_string()).build();
+        let mut request = HttpRequest::builder()
+            .method(&method)
+            .url(&format!("http://localhost/{}", route.display.trim_matches('/')))
+            .header("Content-Type", "application/json")
+            .body(data.to_string())
+            .build();
         request.set_params(params.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect());
         host.invoke(f, crate::host::http_request_object(&request), crate::host::http_metadata(&request, f.def.name), None).await
     } else {
-        let body: Value = if data.trim().is_empty() { Value::Null } else { serde_json::from_str(data).map_err(|e| Error::msg(format!("--data is not JSON: {e}")))? };
+        let body: Value = if data.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(data).map_err(|e| Error::msg(format!("--data is not JSON: {e}")))?
+        };
         let text = crate::host::dapr_trigger_text(&body);
         let value = crate::host::encode_value(&text.clone().map_or(Value::Null, Value::String));
         host.invoke(f, value, crate::host::dapr_trigger_metadata(text.as_deref(), f.def.name), text).await
     };
     match result {
         Ok(done) => {
-            let summary = json!({"function": f.def.name, "outputs": done.outputs, "returnValue": done.return_value, "daprCalls": done.dapr_calls});
+            let summary =
+                json!({"function": f.def.name, "outputs": done.outputs, "returnValue": done.return_value, "daprCalls": done.dapr_calls});
             println!("{}", serde_json::to_string_pretty(&summary).expect("JSON serializes"));
             // Let queued pub/sub deliveries reach their subscribers before exiting.
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;

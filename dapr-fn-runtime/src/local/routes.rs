@@ -15,17 +15,20 @@ pub(crate) struct Route {
     pub(crate) display: String,
 }
 
+/// Route values by parameter name (`None` for an unmatched optional parameter).
+pub(crate) type RouteValues = Vec<(String, Option<String>)>;
+
 /// What matching a request against all routes found.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Match<'a> {
-    Found(&'a Route, Vec<(String, Option<String>)>),
+    Found(&'a Route, RouteValues),
     MethodNotAllowed(Vec<String>),
     NotFound,
 }
 
 impl Route {
     /// Matches a path (after the route prefix, no leading `/`) and returns route values.
-    pub(crate) fn match_path(&self, path: &str) -> Option<Vec<(String, Option<String>)>> {
+    pub(crate) fn match_path(&self, path: &str) -> Option<RouteValues> {
         let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.trim_end_matches('/').split('/').collect() };
         let mut values = Vec::new();
         let mut i = 0;
@@ -66,7 +69,7 @@ impl Route {
 }
 
 /// Matches one path segment against literals and parameters (`{a}.{b}` style).
-fn match_segment(parts: &[RoutePart], segment: &str, values: &mut Vec<(String, Option<String>)>) -> bool {
+fn match_segment(parts: &[RoutePart], segment: &str, values: &mut RouteValues) -> bool {
     let mut rest = segment;
     for (i, part) in parts.iter().enumerate() {
         match part {
@@ -171,7 +174,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 /// literal segments are more specific.
 pub(crate) fn find<'a>(routes: &'a [Route], method: &str, path: &str) -> Match<'a> {
     let mut allowed = Vec::new();
-    let mut candidates: Vec<(&Route, Vec<(String, Option<String>)>)> = routes.iter().filter_map(|r| r.match_path(path).map(|v| (r, v))).collect();
+    let mut candidates: Vec<(&Route, RouteValues)> = routes.iter().filter_map(|r| r.match_path(path).map(|v| (r, v))).collect();
     candidates.sort_by_key(|(r, v)| (r.template.params().any(|p| p.catch_all), v.len()));
     for (route, values) in candidates {
         if route.allows(method) {
@@ -221,7 +224,10 @@ mod tests {
         assert_eq!(values(find(&routes, "POST", "STATE/order%201")), [("key".to_string(), Some("order 1".to_string()))]);
         assert_eq!(find(&routes, "GET", "state/k"), Match::MethodNotAllowed(vec!["POST".into()]));
         assert_eq!(find(&routes, "POST", "state/k/extra"), Match::NotFound);
-        assert_eq!(values(find(&routes, "GET", "products/books/7")), [("category".into(), Some("books".into())), ("id".into(), Some("7".into()))]);
+        assert_eq!(
+            values(find(&routes, "GET", "products/books/7")),
+            [("category".into(), Some("books".into())), ("id".into(), Some("7".into()))]
+        );
         assert_eq!(values(find(&routes, "GET", "products/books")), [("category".into(), Some("books".into())), ("id".into(), None)]);
         assert_eq!(find(&routes, "GET", "products/books/x"), Match::NotFound);
         assert_eq!(find(&routes, "GET", "products/b00ks/7"), Match::NotFound);

@@ -53,7 +53,13 @@ fn dapr_error(status: StatusCode, code: &str, message: &str) -> Response<Full<By
 }
 
 impl EmbeddedSidecar {
-    pub(crate) fn new(app_id: String, data_dir: PathBuf, app_port: u16, subscriptions: Vec<Subscription>, secrets_file: Option<PathBuf>) -> Self {
+    pub(crate) fn new(
+        app_id: String,
+        data_dir: PathBuf,
+        app_port: u16,
+        subscriptions: Vec<Subscription>,
+        secrets_file: Option<PathBuf>,
+    ) -> Self {
         EmbeddedSidecar {
             app_id,
             data_dir,
@@ -134,7 +140,13 @@ impl EmbeddedSidecar {
     fn save_state(&self, store_name: &str, body: &[u8]) -> Response<Full<Bytes>> {
         let records: Vec<Value> = match serde_json::from_slice(body) {
             Ok(Value::Array(records)) => records,
-            _ => return dapr_error(StatusCode::BAD_REQUEST, "ERR_MALFORMED_REQUEST", "failed to parse the state request: expected a JSON array of {key, value}"),
+            _ => {
+                return dapr_error(
+                    StatusCode::BAD_REQUEST,
+                    "ERR_MALFORMED_REQUEST",
+                    "failed to parse the state request: expected a JSON array of {key, value}",
+                )
+            }
         };
         let mut rows = Vec::with_capacity(records.len());
         for record in &records {
@@ -158,10 +170,16 @@ impl EmbeddedSidecar {
         };
         match store.save(&rows) {
             Ok(()) => Response::builder().status(StatusCode::NO_CONTENT).body(Full::default()).expect("valid response"),
-            Err(SaveError::EtagMismatch(key)) => {
-                dapr_error(StatusCode::CONFLICT, "ERR_STATE_SAVE", &format!("failed saving state in state store {store_name}: possible etag mismatch for key {key}"))
-            }
-            Err(SaveError::Storage(e)) => dapr_error(StatusCode::INTERNAL_SERVER_ERROR, "ERR_STATE_SAVE", &format!("failed saving state in state store {store_name}: {e}")),
+            Err(SaveError::EtagMismatch(key)) => dapr_error(
+                StatusCode::CONFLICT,
+                "ERR_STATE_SAVE",
+                &format!("failed saving state in state store {store_name}: possible etag mismatch for key {key}"),
+            ),
+            Err(SaveError::Storage(e)) => dapr_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ERR_STATE_SAVE",
+                &format!("failed saving state in state store {store_name}: {e}"),
+            ),
         }
     }
 
@@ -176,7 +194,11 @@ impl EmbeddedSidecar {
                 res
             }
             Ok(None) => Response::builder().status(StatusCode::NO_CONTENT).body(Full::default()).expect("valid response"),
-            Err(e) => dapr_error(StatusCode::INTERNAL_SERVER_ERROR, "ERR_STATE_GET", &format!("fail to get {key} from state store {store_name}: {e}")),
+            Err(e) => dapr_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ERR_STATE_GET",
+                &format!("fail to get {key} from state store {store_name}: {e}"),
+            ),
         }
     }
 
@@ -294,7 +316,8 @@ impl EmbeddedSidecar {
     }
 
     fn secret(&self, store: &str, key: &str) -> Response<Full<Bytes>> {
-        let from_file = self.secrets_file.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str::<Value>(&t).ok());
+        let from_file =
+            self.secrets_file.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str::<Value>(&t).ok());
         let mut flat = HashMap::new();
         if let Some(root) = &from_file {
             flatten("", root, &mut flat);

@@ -41,7 +41,8 @@ impl StateStore {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(fail)?;
         let tx = conn.unchecked_transaction().map_err(fail)?;
         tx.execute("CREATE TABLE IF NOT EXISTS metadata (key text NOT NULL PRIMARY KEY, value text NOT NULL)", []).map_err(fail)?;
-        let level: Option<String> = tx.query_row("SELECT value FROM metadata WHERE key = 'migrations'", [], |r| r.get(0)).optional().map_err(fail)?;
+        let level: Option<String> =
+            tx.query_row("SELECT value FROM metadata WHERE key = 'migrations'", [], |r| r.get(0)).optional().map_err(fail)?;
         if level.is_none() {
             tx.execute(
                 "CREATE TABLE IF NOT EXISTS state (
