@@ -1,7 +1,6 @@
 //! The HTTP trigger's request and the `res` output's response.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -46,7 +45,7 @@ pub struct HttpRequest {
     query: Vec<(String, String)>,
     params: Vec<(String, Option<String>)>,
     body: Bytes,
-    identities: Option<serde_json::Value>,
+    identities: Option<Box<RawValue>>,
 }
 
 impl HttpRequest {
@@ -118,9 +117,10 @@ impl HttpRequest {
         serde_json::from_slice(&self.body).map_err(|e| Error::bad_request(format!("request body is not valid JSON for this function: {e}")))
     }
 
-    /// The caller's identities as the host serialized them (`ClaimsIdentity` objects), if any.
-    pub fn identities(&self) -> Option<&serde_json::Value> {
-        self.identities.as_ref()
+    /// The caller's identities as the host serialized them (`ClaimsIdentity` objects), if
+    /// any; parsed on each call.
+    pub fn identities(&self) -> Option<serde_json::Value> {
+        self.identities.as_ref().and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 
     /// Sets the route parameters (local mode fills them after routing).
@@ -137,7 +137,7 @@ impl HttpRequest {
             None => Method::GET,
         };
         let mut headers = HeaderMap::new();
-        for (name, values) in host.headers.unwrap_or_default() {
+        for (name, values) in host.headers.map(|h| h.0).unwrap_or_default() {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::msg(format!("invalid header name `{name}`")))?;
             for value in values.into_vec() {
                 let value = HeaderValue::from_str(&value).map_err(|_| Error::msg(format!("invalid value for header `{name}`")))?;
@@ -151,16 +151,23 @@ impl HttpRequest {
                 .map(Bytes::from)
                 .map_err(|e| Error::msg(format!("`Body` of a binary request is not valid base64: {e}")))?,
             Some(HostBody::Text(text)) => Bytes::from(text.into_owned()),
-            Some(HostBody::Json(json)) => Bytes::from(json.get().to_string()),
+            Some(HostBody::Json(serde_json::Value::Null)) => Bytes::new(),
+            Some(HostBody::Json(json)) => Bytes::from(json.to_string()),
         };
         Ok(HttpRequest {
             method,
             url: host.url.map(Cow::into_owned).unwrap_or_default(),
             headers,
-            query: host.query.unwrap_or_default().into_iter().map(|(k, v)| (k, v.into_joined())).collect(),
-            params: host.params.unwrap_or_default().into_iter().map(|(k, v)| (k, v.map(HostStrings::into_joined))).collect(),
+            query: host.query.map(|q| q.0).unwrap_or_default().into_iter().map(|(k, v)| (k.into_owned(), v.into_joined())).collect(),
+            params: host
+                .params
+                .map(|p| p.0)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.map(HostStrings::into_joined)))
+                .collect(),
             body,
-            identities: host.identities.filter(|v| !v.is_null()),
+            identities: host.identities.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(RawValue::to_owned),
         })
     }
 }
@@ -179,24 +186,96 @@ struct HostRequest<'a> {
     url: Option<Cow<'a, str>>,
     #[serde(rename = "Method", alias = "method", borrow)]
     method: Option<Cow<'a, str>>,
-    #[serde(rename = "Query", alias = "query")]
-    query: Option<BTreeMap<String, HostStrings>>,
-    #[serde(rename = "Headers", alias = "headers")]
-    headers: Option<BTreeMap<String, HostStrings>>,
-    #[serde(rename = "Params", alias = "params")]
-    params: Option<BTreeMap<String, Option<HostStrings>>>,
-    #[serde(rename = "Identities", alias = "identities")]
-    identities: Option<serde_json::Value>,
+    #[serde(rename = "Query", alias = "query", borrow)]
+    query: Option<Pairs<'a, HostStrings>>,
+    #[serde(rename = "Headers", alias = "headers", borrow)]
+    headers: Option<Pairs<'a, HostStrings>>,
+    #[serde(rename = "Params", alias = "params", borrow)]
+    params: Option<Pairs<'a, Option<HostStrings>>>,
+    #[serde(rename = "Identities", alias = "identities", borrow)]
+    identities: Option<&'a RawValue>,
     #[serde(rename = "Body", alias = "body", borrow)]
     body: Option<HostBody<'a>>,
 }
 
+/// A JSON object's members in order, keys borrowed when they have no escapes (a map type
+/// would allocate and sort for the handful of entries a request has).
+struct Pairs<'a, V>(Vec<(Cow<'a, str>, V)>);
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a, V>(std::marker::PhantomData<(&'a (), V)>);
+        impl<'de: 'a, 'a, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<'a, V> {
+            type Value = Pairs<'a, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'a, V>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(key) = map.next_key::<CowStr<'a>>()? {
+                    pairs.push((key.0, map.next_value()?));
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A string borrowed from the input when possible.
+struct CowStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = CowStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<CowStr<'a>, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CowStr<'a>, E> {
+                Ok(CowStr(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Visit(std::marker::PhantomData))
+    }
+}
+
 /// A header, query or route value: an array of strings (`Data.req.Headers`) or one string.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// (Hand-written rather than `#[serde(untagged)]`, which buffers the value and builds an
+/// error for each variant it rules out: measurably slow on the invocation path.)
 enum HostStrings {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for HostStrings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = HostStrings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HostStrings, E> {
+                Ok(HostStrings::One(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<HostStrings, E> {
+                Ok(HostStrings::One(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<HostStrings, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1));
+                while let Some(item) = seq.next_element::<Option<String>>()? {
+                    items.extend(item);
+                }
+                Ok(HostStrings::Many(items))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 impl HostStrings {
@@ -215,13 +294,54 @@ impl HostStrings {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `Body`: a string (the usual case), or JSON the host sent as is. Read in one pass:
+/// borrowed when the string has no escapes.
 enum HostBody<'a> {
-    #[serde(borrow)]
     Text(Cow<'a, str>),
-    #[serde(borrow)]
-    Json(&'a RawValue),
+    Json(serde_json::Value),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for HostBody<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = HostBody<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a request body")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Text(Cow::Owned(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<HostBody<'a>, A::Error> {
+                serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(HostBody::Json)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<HostBody<'a>, A::Error> {
+                serde_json::Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(HostBody::Json)
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Json(v.into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Json(v.into()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Json(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Json(v.into()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<HostBody<'a>, E> {
+                Ok(HostBody::Json(serde_json::Value::Null))
+            }
+        }
+        d.deserialize_any(Visit(std::marker::PhantomData))
+    }
 }
 
 /// Builds an [`HttpRequest`] for tests and direct calls.
@@ -330,6 +450,8 @@ impl HttpRequestBuilder {
 #[derive(Clone, Debug)]
 pub struct HttpResponse {
     status: StatusCode,
+    // Kept apart from `headers` so the common response allocates no header map.
+    content_type: Option<HeaderValue>,
     headers: HeaderMap,
     body: Bytes,
     error: Option<String>,
@@ -338,7 +460,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with `status` and an empty body.
     pub fn new(status: StatusCode) -> Self {
-        HttpResponse { status, headers: HeaderMap::new(), body: Bytes::new(), error: None }
+        HttpResponse { status, content_type: None, headers: HeaderMap::new(), body: Bytes::new(), error: None }
     }
 
     /// `200 OK`.
@@ -371,6 +493,7 @@ impl HttpResponse {
     #[must_use]
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(name), Ok(value)) if name == CONTENT_TYPE => self.content_type = Some(value),
             (Ok(name), Ok(value)) => {
                 self.headers.insert(name, value);
             }
@@ -405,7 +528,7 @@ impl HttpResponse {
     }
 
     fn default_content_type(mut self, value: &'static str) -> Self {
-        self.headers.entry(CONTENT_TYPE).or_insert(HeaderValue::from_static(value));
+        self.content_type.get_or_insert(HeaderValue::from_static(value));
         self
     }
 
@@ -414,13 +537,21 @@ impl HttpResponse {
         self.status
     }
 
-    /// The headers.
+    /// The headers other than `Content-Type` (see [`HttpResponse::content_type`]).
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
-    /// A header's value.
+    /// The `Content-Type`, if set (the host gets `text/plain; charset=utf-8` otherwise).
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    /// A header's value, `Content-Type` included.
     pub fn header_value(&self, name: &str) -> Option<&str> {
+        if name.eq_ignore_ascii_case("content-type") {
+            return self.content_type();
+        }
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -455,9 +586,8 @@ impl HttpResponse {
             out.push(b':');
             write_json_str(out, value);
         };
-        if !self.headers.contains_key(CONTENT_TYPE) {
-            write_header(out, "Content-Type", "text/plain; charset=utf-8");
-        }
+        let content_type = self.content_type.as_ref().map_or(Ok("text/plain; charset=utf-8"), |v| v.to_str());
+        write_header(out, "Content-Type", content_type.map_err(|_| Error::msg("the response Content-Type is not text"))?);
         for name in self.headers.keys() {
             let values: Result<Vec<&str>, _> = self.headers.get_all(name).iter().map(|v| v.to_str()).collect();
             let values = values.map_err(|_| Error::msg(format!("response header `{name}` is not text")))?;
@@ -510,7 +640,7 @@ mod tests {
         assert_eq!(req.param("opt"), None);
         assert_eq!(req.headers().get_all("x-multi").iter().count(), 2);
         assert_eq!(req.body_text().unwrap(), r#"{"a":1}"#);
-        assert_eq!(req.identities(), Some(&serde_json::json!([])));
+        assert_eq!(req.identities(), None, "an empty list is no identities");
     }
 
     #[test]

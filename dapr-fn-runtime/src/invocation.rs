@@ -199,7 +199,9 @@ impl Outcome {
         if !sink.errors.is_empty() {
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &sink.errors.join("; "), logs);
         }
-        let mut body = Vec::with_capacity(256);
+        let records: usize = sink.slots.iter().flatten().map(Vec::len).sum();
+        let log_bytes: usize = logs.iter().map(|l| l.len() + 4).sum();
+        let mut body = Vec::with_capacity(records + log_bytes + return_value.as_ref().map_or(0, Vec::len) + 256);
         body.extend_from_slice(b"{\"Outputs\":{");
         let mut first = true;
         for (def, records) in self.def.outputs.iter().zip(&sink.slots) {
@@ -227,7 +229,7 @@ impl Outcome {
         }
         let mut return_value = return_value;
         if let Some(res) = res {
-            let mut rendered = Vec::with_capacity(96);
+            let mut rendered = Vec::with_capacity(res.body_bytes().len() + 96);
             if let Err(e) = res.write_host_json(&mut rendered) {
                 return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &e.to_string(), logs);
             }

@@ -1,0 +1,3 @@
+fn main() {
+    dapr_fn_build::generate();
+}
