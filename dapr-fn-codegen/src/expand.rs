@@ -68,6 +68,13 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
     let function_json = f.manifest().to_function_json();
     let rust_name = ident.to_string();
     let http_response = &f.http_response;
+    let http_trigger = match f.trigger().filter(|t| t.spec.json_type == "httpTrigger") {
+        Some(t) => {
+            let name = &t.name;
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
 
     let mut outputs = Vec::new();
     let mut args = Vec::new();
@@ -133,6 +140,7 @@ pub fn expand(f: &Function, item: &syn::ItemFn) -> TokenStream {
                 name: #name,
                 rust_path: ::core::concat!(::core::module_path!(), "::", #rust_name),
                 function_json: #function_json,
+                http_trigger: #http_trigger,
                 http_response: #http_response,
                 outputs: &[#(#outputs),*],
                 invoke: __dapr_fn_invoke,

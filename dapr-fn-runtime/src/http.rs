@@ -132,6 +132,11 @@ impl HttpRequest {
     /// Decodes the host's request object.
     pub(crate) fn from_host_json(raw: &RawValue) -> Result<HttpRequest, Error> {
         let host: HostRequest<'_> = serde_json::from_str(raw.get()).map_err(|e| Error::msg(format!("not an HTTP request object: {e}")))?;
+        Self::from_host(host)
+    }
+
+    /// Builds the request from the host's object, already parsed (see [`HostRequest`]).
+    pub(crate) fn from_host(host: HostRequest<'_>) -> Result<HttpRequest, Error> {
         let method = match host.method.as_deref() {
             Some(m) => Method::from_bytes(m.as_bytes()).map_err(|_| Error::msg(format!("invalid method `{m}`")))?,
             None => Method::GET,
@@ -180,8 +185,10 @@ fn is_base64_content(headers: &HeaderMap) -> bool {
     })
 }
 
+/// The host's HTTP request object (`Data.<trigger>`), borrowed from the payload. It is
+/// parsed in the same pass as the envelope when the function's trigger is HTTP.
 #[derive(Deserialize)]
-struct HostRequest<'a> {
+pub(crate) struct HostRequest<'a> {
     #[serde(rename = "Url", alias = "url", borrow)]
     url: Option<Cow<'a, str>>,
     #[serde(rename = "Method", alias = "method", borrow)]
@@ -223,7 +230,7 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
 }
 
 /// A string borrowed from the input when possible.
-struct CowStr<'a>(Cow<'a, str>);
+pub(crate) struct CowStr<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::StatusCode;
-use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::app::AppContext;
-use crate::http::{write_json_str, HttpResponse};
+use crate::http::{write_json_str, CowStr, HostRequest, HttpResponse};
 use crate::registry::FunctionDef;
 use crate::Error;
 
@@ -30,14 +30,18 @@ impl Invocation {
         Invocation { def, body, sink: Arc::new(OutputSink::new(def.outputs.len())), app, invocation_id }
     }
 
-    /// Parses the payload's `Data` and `Metadata`.
+    /// Parses the payload's `Data` and `Metadata` in one pass; an HTTP trigger's request
+    /// object is decoded on the way rather than kept as raw JSON to parse again.
     pub fn data(&self) -> Result<InvocationData<'_>, Error> {
-        let envelope: Envelope<'_> =
-            serde_json::from_slice(&self.body).map_err(|e| Error::bad_request(format!("the invocation payload is not valid JSON: {e}")))?;
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let envelope = EnvelopeSeed { http_trigger: self.def.http_trigger }
+            .deserialize(&mut de)
+            .and_then(|e| de.end().map(|()| e))
+            .map_err(|e| Error::bad_request(format!("the invocation payload is not valid JSON: {e}")))?;
         let data = envelope.data.ok_or_else(|| {
             Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}")
         })?;
-        Ok(InvocationData { data: data.0, metadata: envelope.metadata })
+        Ok(InvocationData { data: data.entries, http: std::cell::RefCell::new(data.http), metadata: envelope.metadata })
     }
 
     /// Ends an invocation whose payload could not be turned into the function's parameters.
@@ -59,44 +63,107 @@ impl Invocation {
     }
 }
 
-#[derive(Deserialize)]
+/// The envelope `{"Data": {...}, "Metadata": {...}}` (keys also accepted in lower case).
 struct Envelope<'a> {
-    #[serde(rename = "Data", alias = "data", borrow, default)]
-    data: Option<Entries<'a>>,
-    #[serde(rename = "Metadata", alias = "metadata", borrow, default)]
+    data: Option<DataEntries<'a>>,
     metadata: Option<&'a RawValue>,
 }
 
-/// A JSON object's members in order, values left unparsed.
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// `Data`: each binding's value left as raw JSON, except an HTTP trigger's request.
+struct DataEntries<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    http: Option<(Cow<'a, str>, HostRequest<'a>)>,
+}
 
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Entries<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries<'a>, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(2));
-                while let Some((key, value)) = map.next_entry::<Cow<'a, str>, &'a RawValue>()? {
-                    entries.push((key, value));
+struct EnvelopeSeed {
+    http_trigger: Option<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Envelope<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an invocation payload {\"Data\": {...}, \"Metadata\": {...}}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+        let mut envelope = Envelope { data: None, metadata: None };
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            match key.0.as_ref() {
+                "Data" | "data" => envelope.data = map.next_value_seed(DataSeed { http_trigger: self.http_trigger })?,
+                "Metadata" | "metadata" => envelope.metadata = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
                 }
-                Ok(Entries(entries))
             }
         }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+        Ok(envelope)
+    }
+}
+
+struct DataSeed {
+    http_trigger: Option<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = Option<DataEntries<'de>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed {
+    type Value = Option<DataEntries<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a `Data` object")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut data = DataEntries { entries: Vec::with_capacity(2), http: None };
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            if data.http.is_none() && self.http_trigger == Some(key.0.as_ref()) {
+                let request: HostRequest<'de> = map.next_value()?;
+                data.http = Some((key.0, request));
+            } else {
+                let value: &'de RawValue = map.next_value()?;
+                data.entries.push((key.0, value));
+            }
+        }
+        Ok(Some(data))
     }
 }
 
 /// The payload's `Data` (one entry per input binding) and `Metadata`, still encoded.
 pub struct InvocationData<'a> {
     data: Vec<(Cow<'a, str>, &'a RawValue)>,
+    http: std::cell::RefCell<Option<(Cow<'a, str>, HostRequest<'a>)>>,
     metadata: Option<&'a RawValue>,
 }
 
 impl<'a> InvocationData<'a> {
+    /// The HTTP trigger's request object, if it was decoded with the envelope.
+    pub(crate) fn take_http_request(&self, binding: &str) -> Option<HostRequest<'a>> {
+        let mut slot = self.http.borrow_mut();
+        if slot.as_ref().is_some_and(|(name, _)| name == binding) {
+            slot.take().map(|(_, request)| request)
+        } else {
+            None
+        }
+    }
+
     /// The value sent for an input binding, found by exact name, else ignoring case.
     pub(crate) fn get(&self, binding: &str) -> Option<&'a RawValue> {
         let exact = self.data.iter().find(|(k, _)| k == binding);
@@ -169,6 +236,8 @@ pub struct Outcome {
     kind: OutcomeKind,
 }
 
+// Boxing the response would cost an allocation per invocation; an Outcome is moved once.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum OutcomeKind {
     Completed { res: Option<HttpResponse>, return_value: Option<Vec<u8>> },
     Rejected(Error),

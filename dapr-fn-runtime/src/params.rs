@@ -26,7 +26,11 @@ pub trait HttpTriggerParam: Sized {
 
 impl HttpTriggerParam for HttpRequest {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
-        HttpRequest::from_host_json(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))
+        let request = match data.take_http_request(binding) {
+            Some(parsed) => HttpRequest::from_host(parsed),
+            None => HttpRequest::from_host_json(data.require(binding)?),
+        };
+        request.map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))
     }
 }
 

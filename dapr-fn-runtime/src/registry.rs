@@ -32,6 +32,8 @@ pub struct FunctionDef {
     pub rust_path: &'static str,
     /// Its function.json, exactly as the build step writes it.
     pub function_json: &'static str,
+    /// The binding name of its HTTP trigger, if it has one (decoded with the envelope).
+    pub http_trigger: Option<&'static str>,
     /// The name of its `http` output (`res`, another name, or `$return`); unused by
     /// functions without an HTTP trigger.
     pub http_response: &'static str,
