@@ -16,6 +16,8 @@ PEERS_DIR="${PEERS_DIR:-$ROOT/../shared/bench}"
 WORK="$ROOT/target/bench-peers"
 if [ "${SMOKE:-0}" = 1 ]; then
   export ROUNDS=1 DURATION=1 WARMUP=0 RUNS=3
+  # Only proves the benchmark runs: skip the slow LTO link.
+  export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
   PEERS="dapr-fn rust-hyper-bare"
   BUILD_COST=0
 fi
@@ -23,7 +25,9 @@ PEERS="${PEERS:-dapr-fn rust-hyper-bare node-express}"
 ROUNDS="${ROUNDS:-3}"
 RUNS="${RUNS:-20}"
 
-command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null); }
+for tool in wrk:wrk /usr/bin/time:time; do
+  command -v "${tool%%:*}" >/dev/null || { apt-get install -y "${tool##*:}" >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y "${tool##*:}" >/dev/null); }
+done
 [ -d "$PEERS_DIR" ] || { echo "bench: no peers folder at $PEERS_DIR (set PEERS_DIR)" >&2; exit 1; }
 mkdir -p "$WORK"
 cp -r "$PEERS_DIR/." "$WORK/"

@@ -54,8 +54,13 @@ pub fn try_generate() -> Result<WriteReport, String> {
     let package = var("CARGO_PKG_NAME")?;
 
     println!("cargo:rerun-if-changed=src");
+    // Only existing files: cargo treats a watched file that is missing as changed, which
+    // would rebuild the crate on every `cargo build`. (Adding a host.json or
+    // local.settings.json later takes effect with the next source change or `touch build.rs`.)
     for file in ["Cargo.toml", "host.json", "local.settings.json", "build.rs"] {
-        println!("cargo:rerun-if-changed={file}");
+        if manifest_dir.join(file).exists() {
+            println!("cargo:rerun-if-changed={file}");
+        }
     }
     println!("cargo:rerun-if-env-changed={APP_DIR_ENV}");
     println!("cargo:rerun-if-env-changed={EXECUTABLE_ENV}");

@@ -256,6 +256,10 @@ pub mod prelude {
     };
 }
 
+#[doc(hidden)]
+#[path = "bench.rs"]
+pub mod __bench;
+
 /// Used by generated code only; not a public API.
 #[doc(hidden)]
 pub mod __private {

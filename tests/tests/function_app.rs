@@ -190,6 +190,14 @@ fn renames_leave_no_stale_folder_and_unchanged_files_are_not_rewritten() {
     assert!(app.join("HandWritten/function.json").exists(), "folders the build did not generate are never touched");
     assert_eq!(mtime(&app.join("KeepMe/function.json")), kept_before, "unchanged function.json is not rewritten");
     assert_eq!(mtime(&app.join("host.json")), host_before, "unchanged host.json is not rewritten");
+
+    // A build with no change does nothing: the build step does not make the crate dirty.
+    let exe = target_dir().join("debug").join(&fixture.name);
+    let exe_before = mtime(&exe);
+    let out = Command::new(env!("CARGO")).args(["build", "-v"]).current_dir(&fixture.dir).env("CARGO_TARGET_DIR", target_dir()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("Fresh {}", fixture.name)), "a no-change build recompiled: {stderr}");
+    assert_eq!(mtime(&exe), exe_before);
 }
 
 #[test]
