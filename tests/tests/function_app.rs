@@ -194,7 +194,8 @@ fn renames_leave_no_stale_folder_and_unchanged_files_are_not_rewritten() {
     // A build with no change does nothing: the build step does not make the crate dirty.
     let exe = target_dir().join("debug").join(&fixture.name);
     let exe_before = mtime(&exe);
-    let out = Command::new(env!("CARGO")).args(["build", "-v"]).current_dir(&fixture.dir).env("CARGO_TARGET_DIR", target_dir()).output().unwrap();
+    let out =
+        Command::new(env!("CARGO")).args(["build", "-v"]).current_dir(&fixture.dir).env("CARGO_TARGET_DIR", target_dir()).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("Fresh {}", fixture.name)), "a no-change build recompiled: {stderr}");
     assert_eq!(mtime(&exe), exe_before);
