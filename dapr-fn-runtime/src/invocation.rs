@@ -37,7 +37,12 @@ impl Invocation {
         let envelope = EnvelopeSeed { http_trigger: self.def.http_trigger }
             .deserialize(&mut de)
             .and_then(|e| de.end().map(|()| e))
-            .map_err(|e| Error::bad_request(format!("the invocation payload is not valid JSON: {e}")))?;
+            .map_err(|e| match e.classify() {
+                serde_json::error::Category::Data => {
+                    Error::bad_request(format!("the invocation payload does not have the host's shape: {e}"))
+                }
+                _ => Error::bad_request(format!("the invocation payload is not valid JSON: {e}")),
+            })?;
         let data = envelope.data.ok_or_else(|| {
             Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}")
         })?;

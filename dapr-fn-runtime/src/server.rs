@@ -16,30 +16,58 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::app::AppContext;
 use crate::invocation::{HostResponse, Invocation, Outcome};
 use crate::registry::{FunctionDef, Registry};
 use crate::Error;
 
-/// Largest invocation payload accepted (the host caps HTTP requests at 100 MB; its JSON
-/// envelope adds to that). Override with `DAPR_FN_MAX_PAYLOAD_BYTES`.
-const DEFAULT_MAX_PAYLOAD_BYTES: usize = 128 * 1024 * 1024;
+/// The server's limits, each overridable through the environment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// Largest invocation payload (`DAPR_FN_MAX_PAYLOAD_BYTES`, default 128 MiB: the host
+    /// caps HTTP requests at 100 MB and its JSON envelope adds to that).
+    pub(crate) max_payload: usize,
+    /// Invocations run at once (`DAPR_FN_MAX_CONCURRENT_INVOCATIONS`, default 1024); more
+    /// wait for a slot, which back-pressures the host instead of growing memory.
+    pub(crate) max_concurrent: usize,
+    /// Time to receive a request's headers (`DAPR_FN_HEADER_TIMEOUT_SECS`, default 30).
+    pub(crate) header_timeout: Duration,
+    /// Time to receive a request's body once its headers arrived
+    /// (`DAPR_FN_BODY_TIMEOUT_SECS`, default 60).
+    pub(crate) body_timeout: Duration,
+}
+
+impl Limits {
+    pub(crate) fn from_env() -> Limits {
+        fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
+            std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+        }
+        Limits {
+            max_payload: var("DAPR_FN_MAX_PAYLOAD_BYTES", 128 * 1024 * 1024),
+            max_concurrent: var("DAPR_FN_MAX_CONCURRENT_INVOCATIONS", 1024usize).max(1),
+            header_timeout: Duration::from_secs(var("DAPR_FN_HEADER_TIMEOUT_SECS", 30)),
+            body_timeout: Duration::from_secs(var("DAPR_FN_BODY_TIMEOUT_SECS", 60)),
+        }
+    }
+}
 
 /// Everything a connection needs to serve invocations.
 pub(crate) struct Handler {
     registry: Registry,
     app: Arc<AppContext>,
-    max_payload: usize,
+    limits: Limits,
+    slots: Arc<Semaphore>,
 }
 
 impl Handler {
-    pub(crate) fn new(registry: Registry, app: Arc<AppContext>) -> Self {
-        let max_payload = std::env::var("DAPR_FN_MAX_PAYLOAD_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MAX_PAYLOAD_BYTES);
-        Handler { registry, app, max_payload }
+    pub(crate) fn new(registry: Registry, app: Arc<AppContext>, limits: Limits) -> Self {
+        Handler { registry, app, limits, slots: Arc::new(Semaphore::new(limits.max_concurrent)) }
     }
 
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -55,15 +83,29 @@ impl Handler {
         let name = path[1..].to_string();
         // Read the body even when refusing the request, so the keep-alive connection the
         // host reuses stays open.
-        let body = match Limited::new(req.into_body(), self.max_payload).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+        // Wait for an invocation slot before reading the body: back-pressure, not memory.
+        let Ok(_slot) = self.slots.clone().acquire_owned().await else {
+            return error_json(StatusCode::SERVICE_UNAVAILABLE, "the handler is shutting down");
+        };
+        let collected =
+            tokio::time::timeout(self.limits.body_timeout, Limited::new(req.into_body(), self.limits.max_payload).collect()).await;
+        let body = match collected {
+            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                eprintln!("dapr-fn: refused an invocation payload over {} bytes", self.limits.max_payload);
                 return error_json(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.max_payload),
+                    &format!("the invocation payload exceeds {} bytes (DAPR_FN_MAX_PAYLOAD_BYTES)", self.limits.max_payload),
                 );
             }
-            Err(e) => return error_json(StatusCode::BAD_REQUEST, &format!("could not read the invocation payload: {e}")),
+            Ok(Err(e)) => return error_json(StatusCode::BAD_REQUEST, &format!("could not read the invocation payload: {e}")),
+            Err(_) => {
+                eprintln!("dapr-fn: an invocation payload did not arrive in time");
+                return error_json(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!("the invocation payload did not arrive within {:?} (DAPR_FN_BODY_TIMEOUT_SECS)", self.limits.body_timeout),
+                );
+            }
         };
         let Some(def) = def else {
             let known: Vec<&str> = self.registry.all().iter().map(|d| d.name).collect();
@@ -129,13 +171,28 @@ pub(crate) async fn serve_custom_handler(registry: Registry, app: Arc<AppContext
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = TcpListener::bind(addr).await.map_err(|e| Error::msg(format!("cannot listen on {addr}: {e}")))?;
     println!("dapr-fn: custom handler for {} function(s) listening on http://{addr}", registry.all().len());
-    let handler = Arc::new(Handler::new(registry, app));
-    serve(listener, move |req| handler.clone().handle(req), shutdown_signal()).await
+    let limits = Limits::from_env();
+    let handler = Arc::new(Handler::new(registry, app, limits));
+    serve_with(listener, move |req| handler.clone().handle(req), shutdown_signal(), limits.header_timeout).await
 }
 
 /// Accepts connections until `shutdown` completes, then lets in-flight requests finish.
 /// A second signal while draining exits at once.
 pub(crate) async fn serve<F, Fut>(listener: TcpListener, handle: F, shutdown: impl Future<Output = ()>) -> Result<(), Error>
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    serve_with(listener, handle, shutdown, Limits::from_env().header_timeout).await
+}
+
+/// [`serve`] with a time limit for receiving each request's headers (slow clients).
+pub(crate) async fn serve_with<F, Fut>(
+    listener: TcpListener,
+    handle: F,
+    shutdown: impl Future<Output = ()>,
+    header_timeout: Duration,
+) -> Result<(), Error>
 where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
@@ -160,7 +217,10 @@ where
                     let response = handle(req);
                     async move { Ok::<_, Infallible>(response.await) }
                 });
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {

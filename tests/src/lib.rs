@@ -5,7 +5,44 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Reads a child's stdout and stderr on background threads, so a chatty child never
+/// blocks on a full pipe; the text is collected for the end of the test.
+#[derive(Default, Clone)]
+struct Output {
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Output {
+    fn drain(child: &mut Child) -> Output {
+        let out = Output::default();
+        fn pump(stream: Option<impl Read + Send + 'static>, into: Arc<Mutex<String>>) {
+            if let Some(mut stream) = stream {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8192];
+                    while let Ok(n) = stream.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        into.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                });
+            }
+        }
+        pump(child.stdout.take(), out.stdout.clone());
+        pump(child.stderr.take(), out.stderr.clone());
+        out
+    }
+
+    fn take(&self) -> (String, String) {
+        // Give the pumps a moment to read what the exited child wrote last.
+        std::thread::sleep(Duration::from_millis(100));
+        (self.stdout.lock().unwrap().clone(), self.stderr.lock().unwrap().clone())
+    }
+}
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -33,6 +70,7 @@ pub fn app_dir(package: &str) -> PathBuf {
 /// A handler process started the way the host starts it.
 pub struct Handler {
     child: Option<Child>,
+    output: Output,
     /// Its `FUNCTIONS_CUSTOMHANDLER_PORT`.
     pub port: u16,
 }
@@ -50,8 +88,9 @@ impl Handler {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("handler starts");
-        let handler = Handler { child: Some(child), port };
+        let mut child = cmd.spawn().expect("handler starts");
+        let output = Output::drain(&mut child);
+        let handler = Handler { child: Some(child), output, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
@@ -85,8 +124,9 @@ impl Handler {
 
     /// Waits for exit and returns the exit code with everything written to stdout and stderr.
     pub fn wait_output(mut self) -> (Option<i32>, String, String) {
-        let out = self.child.take().expect("running").wait_with_output().expect("wait");
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let status = self.child.take().expect("running").wait().expect("wait");
+        let (stdout, stderr) = self.output.take();
+        (status.code(), stdout, stderr)
     }
 }
 
@@ -103,6 +143,7 @@ impl Drop for Handler {
 /// its own data directory.
 pub struct LocalApp {
     child: Option<Child>,
+    output: Output,
     /// The HTTP functions port.
     pub http_port: u16,
     /// The Dapr app port.
@@ -129,8 +170,9 @@ impl LocalApp {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("app starts");
-        let app = LocalApp { child: Some(child), http_port, app_port, sidecar_port, data_dir: data_dir.to_path_buf() };
+        let mut child = cmd.spawn().expect("app starts");
+        let output = Output::drain(&mut child);
+        let app = LocalApp { child: Some(child), output, http_port, app_port, sidecar_port, data_dir: data_dir.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", http_port)).is_err() {
             assert!(Instant::now() < deadline, "local mode did not start listening on {http_port}");
@@ -146,12 +188,19 @@ impl LocalApp {
         Conn { reader: BufReader::new(stream.try_clone().unwrap()), stream }
     }
 
+    /// Kills the app with SIGKILL, as a crash would.
+    pub fn kill_9(&self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+        }
+    }
+
     /// Stops the app (SIGTERM) and returns its stdout and stderr.
     pub fn stop(mut self) -> (String, String) {
-        let child = self.child.take().expect("running");
+        let mut child = self.child.take().expect("running");
         let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-        let out = child.wait_with_output().expect("wait");
-        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        child.wait().expect("wait");
+        self.output.take()
     }
 }
 

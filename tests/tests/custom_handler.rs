@@ -168,7 +168,7 @@ fn failures_fail_the_invocation_and_the_server_keeps_serving() {
     assert!(res.json()["error"]
         .as_str()
         .unwrap()
-        .contains("it serves: Add, ClashingReply, Context, Fails, Panics, SaveLatest, SaveOrder, SavesNull, Slow"));
+        .contains("it serves: Add, ClashingReply, Concurrency, Context, Fails, Panics, SaveLatest, SaveOrder, SavesNull, Slow"));
     let res = conn.request("GET", "/Slow", &[], b"");
     assert_eq!(res.status, 405);
     assert_eq!(res.header("allow"), Some("POST"));

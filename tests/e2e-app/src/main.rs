@@ -9,6 +9,13 @@ use serde::{Deserialize, Serialize};
 /// Application state handed to functions.
 struct Greeting(String);
 
+/// How many `Concurrency` invocations run at once, and the most seen.
+#[derive(Default)]
+struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
 #[derive(Deserialize, Serialize)]
 struct Order {
     #[serde(rename = "orderId")]
@@ -109,7 +116,18 @@ async fn clashing_reply(
     serde_json::json!({"state": "overwritten"})
 }
 
+/// Holds a slot for `millis` and replies with the most invocations seen running at once.
+#[function(name = "Concurrency")]
+async fn concurrency(#[dapr_service_invocation_trigger] millis: u64, gauge: AppState<Gauge>) -> usize {
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = gauge.now.fetch_add(1, SeqCst) + 1;
+    gauge.max.fetch_max(now, SeqCst);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    gauge.now.fetch_sub(1, SeqCst);
+    gauge.max.load(SeqCst)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    App::new().with_state(Greeting("saved".into())).run().await
+    App::new().with_state(Greeting("saved".into())).with_state(Gauge::default()).run().await
 }
