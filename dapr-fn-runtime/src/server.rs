@@ -178,6 +178,7 @@ pub(crate) async fn serve_custom_handler(registry: Registry, app: Arc<AppContext
 
 /// Accepts connections until `shutdown` completes, then lets in-flight requests finish.
 /// A second signal while draining exits at once.
+#[cfg(feature = "local")]
 pub(crate) async fn serve<F, Fut>(listener: TcpListener, handle: F, shutdown: impl Future<Output = ()>) -> Result<(), Error>
 where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,

@@ -251,3 +251,28 @@ fn sigterm_drains_in_flight_invocations() {
     assert_eq!(code, Some(0));
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn without_local_mode_the_binary_says_how_to_get_it_back() {
+    // The bench app depends on dapr-fn-runtime with `default-features = false`, as a
+    // deployment would.
+    let exe = build_example("dapr-fn-bench-app");
+    let mut child = std::process::Command::new(exe)
+        .env_remove("FUNCTIONS_CUSTOMHANDLER_PORT")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the binary kept running: it was built with local mode");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("build with dapr-fn-runtime's default `local` feature"), "{stderr}");
+}
