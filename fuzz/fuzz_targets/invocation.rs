@@ -16,7 +16,10 @@ async fn save(
 }
 
 #[function(name = "Order")]
-async fn order(#[dapr_service_invocation_trigger] payload: Option<serde_json::Value>, #[dapr_state(store = "s", key = "k")] out: DaprState<String>) -> u8 {
+async fn order(
+    #[dapr_service_invocation_trigger] payload: Option<serde_json::Value>,
+    #[dapr_state(store = "s", key = "k")] out: DaprState<String>,
+) -> u8 {
     out.set(payload.map(|p| p.to_string()).unwrap_or_default());
     1
 }
