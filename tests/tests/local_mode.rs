@@ -36,7 +36,8 @@ fn state_is_saved_in_daprs_sqlite_layout_and_survives_a_restart() {
     assert_eq!(conn.request("GET", "/api/state/missing", &[], b"").status, 500);
     let (stdout, stderr) = app.stop();
     assert!(stdout.contains("StateOutputBinding: [POST] http://127.0.0.1:"), "{stdout}");
-    assert!(stdout.contains("dapr: POST /v1.0/state/statestore [{\"key\":\"order-1\",\"value\":\"{\\\"orderId\\\":1}\"}]"), "{stdout}");
+    assert!(stdout.contains("dapr: POST /v1.0/state/statestore\n"), "{stdout}");
+    assert!(!stdout.contains("orderId") && !stderr.contains("orderId"), "state values are not logged: {stdout}");
     assert!(stderr.contains("ERR_NO_CONTENT") && stderr.contains("state missing not found"), "{stderr}");
 
     let db = rusqlite::Connection::open(dir.join("statestore.db")).unwrap();

@@ -51,7 +51,7 @@ impl std::fmt::Display for Failure {
 pub(crate) struct Completed {
     pub(crate) outputs: Map<String, Value>,
     pub(crate) return_value: Value,
-    pub(crate) dapr_calls: Vec<String>,
+    pub(crate) dapr_calls: Vec<extension::DaprCall>,
 }
 
 /// Everything invocations share.
@@ -97,7 +97,6 @@ impl LocalHost {
         data.insert(f.trigger().name.clone(), trigger_value);
         let mut dapr_calls = Vec::new();
         for (name, call) in extension::input_calls(&f.manifest, &resolver).map_err(Failure::Function)? {
-            dapr_calls.push(call.summary());
             let response = self.client.send(&call).await.map_err(Failure::Dapr)?;
             if response.body.is_empty() {
                 let parts: Vec<&str> = call.path.trim_start_matches("/v1.0/").splitn(3, '/').collect();
@@ -112,6 +111,7 @@ impl LocalHost {
                 .map_err(|e| Failure::Function(format!("the value of input `{name}` is not JSON: {e}")))?;
             // The extension hands script languages the re-serialized JSON as a string.
             data.insert(name, encode_value(&Value::String(value.to_string())));
+            dapr_calls.push(call);
         }
 
         let payload = Bytes::from(json!({"Data": data, "Metadata": metadata}).to_string());
@@ -131,9 +131,9 @@ impl LocalHost {
         let calls = extension::output_calls(&f.manifest, &outputs, &return_value, &resolver).map_err(Failure::Function)?;
         // State first in one call, then the others in order (publish in parallel in the
         // extension; sequential here, which is one of its allowed orders).
-        for call in &calls {
-            dapr_calls.push(call.summary());
-            self.client.send(call).await.map_err(Failure::Dapr)?;
+        for call in calls {
+            self.client.send(&call).await.map_err(Failure::Dapr)?;
+            dapr_calls.push(call);
         }
         Ok(Completed { outputs, return_value, dapr_calls })
     }

@@ -183,7 +183,8 @@ ENVIRONMENT (or local.settings.json Values):
     DAPR_FN_DATA_DIR          where state, bindings.jsonl and deadletter.jsonl go
     DAPR_FN_SECRETS_FILE      secrets JSON file (default: ./secrets.json)
     DAPR_FN_ENABLE_AUTH=1     enforce authLevel keys: DAPR_FN_FUNCTION_KEY, DAPR_FN_MASTER_KEY
-    DAPR_FN_BIND              listen address (default 127.0.0.1)";
+    DAPR_FN_BIND              listen address (default 127.0.0.1)
+    DAPR_FN_LOG_BODIES=1      log the bodies of Dapr calls (state values, payloads); off by default";
 
 /// Runs local mode.
 pub(crate) async fn run(registry: Registry, app: Arc<AppContext>) -> Result<(), Error> {
@@ -509,9 +510,7 @@ async fn http_invocation(
         Ok(done) => {
             let http_name = f.manifest.bindings.iter().find(|b| b.binding_type == "http").map_or("res", |b| b.name.as_str());
             let value = if http_name == "$return" { Some(&done.return_value) } else { done.outputs.get(http_name) };
-            for call in &done.dapr_calls {
-                println!("        dapr: {call}");
-            }
+            log_dapr_calls(&done.dapr_calls);
             let rendered = render_http_output(value);
             let mut res = text_response(rendered.status, rendered.body);
             res.headers_mut().clear();
@@ -575,9 +574,7 @@ async fn handle_dapr(
     println!("{method} :{path} -> {} ({} ms)", f.def.name, started.elapsed().as_millis());
     match result {
         Ok(done) => {
-            for call in &done.dapr_calls {
-                println!("        dapr: {call}");
-            }
+            log_dapr_calls(&done.dapr_calls);
             let replies = kind != "daprtopictrigger";
             if replies && !done.return_value.is_null() {
                 let mut res = text_response(200, done.return_value.to_string());
@@ -590,6 +587,19 @@ async fn handle_dapr(
         Err(failure) => {
             eprintln!("error: {}: {failure}", f.def.name);
             text_response(500, format!("Function invocation failed: Exception while executing function: Functions.{}", f.def.name))
+        }
+    }
+}
+
+/// Logs the Dapr calls an invocation made: method and path only, since bodies carry state
+/// values and payloads (`DAPR_FN_LOG_BODIES=1` shows them).
+fn log_dapr_calls(calls: &[crate::extension::DaprCall]) {
+    let bodies = std::env::var("DAPR_FN_LOG_BODIES").is_ok_and(|v| v == "1");
+    for call in calls {
+        if bodies {
+            println!("        dapr: {}", call.summary());
+        } else {
+            println!("        dapr: {} {}", call.method, call.path);
         }
     }
 }
@@ -624,8 +634,8 @@ async fn invoke_once(host: &LocalHost, routes: &[Route], once: &OneInvocation) -
     };
     match result {
         Ok(done) => {
-            let summary =
-                json!({"function": f.def.name, "outputs": done.outputs, "returnValue": done.return_value, "daprCalls": done.dapr_calls});
+            let calls: Vec<String> = done.dapr_calls.iter().map(|c| c.summary()).collect();
+            let summary = json!({"function": f.def.name, "outputs": done.outputs, "returnValue": done.return_value, "daprCalls": calls});
             println!("{}", serde_json::to_string_pretty(&summary).expect("JSON serializes"));
             // Let queued pub/sub deliveries reach their subscribers before exiting.
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
