@@ -300,3 +300,35 @@ fn a_corrupt_state_file_is_a_clear_error_not_a_crash() {
     let (_, stderr) = app.stop();
     assert!(stderr.contains("file is not a database"), "{stderr}");
 }
+
+#[test]
+fn keys_and_names_from_requests_cannot_escape_their_place() {
+    let exe = build_example("state-output-binding");
+    let dir = local_dir("keys");
+    let app = LocalApp::start(&exe, &dir, &[("DAPR_APP_ID", "app")]);
+    let mut conn = app.connect(app.http_port);
+    // A key with `||` could name another app's state: refused, as Dapr refuses it.
+    assert_eq!(conn.request("POST", "/api/state/other%7C%7Csecret", &[], b"x").status, 500);
+    // `..`, encoded slashes and control characters are just characters of this app's keys.
+    for (raw, key) in [("..", ".."), ("..%2F..%2Fx", "../../x"), ("a%0Ab", "a\nb"), ("%E2%9C%93", "✓")] {
+        assert_eq!(conn.request("POST", &format!("/api/state/{raw}"), &[], key.as_bytes()).status, 200, "{raw}");
+    }
+    // Store names never become paths.
+    let res = app.connect(app.sidecar_port).request("GET", "/v1.0/state/..%2F..%2Fetc/k", &[], b"");
+    assert_eq!(res.status, 500);
+    assert!(res.json()["message"].as_str().unwrap().contains("invalid state store name"));
+    let (_, stderr) = app.stop();
+    assert!(stderr.contains("can't contain '||'"), "{stderr}");
+    let db = rusqlite::Connection::open(dir.join("statestore.db")).unwrap();
+    let mut keys: Vec<String> =
+        db.prepare("SELECT key FROM state").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    keys.sort();
+    assert_eq!(keys, ["app||..", "app||../../x", "app||a\nb", "app||✓"]);
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".db"))
+        .collect();
+    assert_eq!(files, ["statestore.db"], "no other file was created");
+}
