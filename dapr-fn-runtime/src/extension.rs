@@ -120,6 +120,14 @@ fn property(binding: &BindingManifest, key: &str, resolver: &Resolver<'_>) -> Re
     binding.text(key).map(|t| resolver.resolve(t)).transpose()
 }
 
+/// An item's own value for a field, which wins; else the binding's property of that name.
+fn item_or_binding(own: Option<String>, binding: &BindingManifest, key: &str, resolver: &Resolver<'_>) -> Result<Option<String>, String> {
+    match own {
+        Some(value) => Ok(Some(value)),
+        None => property(binding, key, resolver),
+    }
+}
+
 /// Splits an output value into items as the host does before handing them to the
 /// extension (custom-handler-protocol §3.3; dapr-extension §2.1).
 pub(crate) fn split_items(value: &Value) -> Vec<Value> {
@@ -218,14 +226,9 @@ pub fn output_calls(
                     let item = as_object(item)?;
                     // The extension reads these with their JSON quotes (GetRawText).
                     let raw = |key: &str| field(&item, key).map(|v| v.to_string());
-                    let app_id = raw("appId").map(Ok).or_else(|| property(binding, "appId", resolver).transpose()).transpose()?;
-                    let method_name =
-                        raw("methodName").map(Ok).or_else(|| property(binding, "methodName", resolver).transpose()).transpose()?;
-                    let verb = raw("httpVerb")
-                        .map(Ok)
-                        .or_else(|| property(binding, "httpVerb", resolver).transpose())
-                        .transpose()?
-                        .unwrap_or_else(|| "POST".into());
+                    let app_id = item_or_binding(raw("appId"), binding, "appId", resolver)?;
+                    let method_name = item_or_binding(raw("methodName"), binding, "methodName", resolver)?;
+                    let verb = item_or_binding(raw("httpVerb"), binding, "httpVerb", resolver)?.unwrap_or_else(|| "POST".into());
                     let app_id = app_id.ok_or("A non-null app ID must be specified.")?;
                     let method_name = method_name.ok_or("A non-null method name must be specified.")?;
                     let body = field(&item, "body").map(Value::to_string);
@@ -243,10 +246,10 @@ pub fn output_calls(
                     let item = as_object(item)?;
                     let payload = field(&item, "payload")
                         .ok_or("A 'json' parameter is required for outbound pub/sub operations. (Parameter 'item')")?;
-                    let pubsub = string_field(&item, "pubsubname")?.map(Ok).or_else(|| property(binding, "pubsubname", resolver).transpose()).transpose()?.ok_or(
+                    let pubsub = item_or_binding(string_field(&item, "pubsubname")?, binding, "pubsubname", resolver)?.ok_or(
                         "No pub/sub name was found. Make sure it is configured either in the binding properties or in the data payload. (Parameter 'item')",
                     )?;
-                    let topic = string_field(&item, "topic")?.map(Ok).or_else(|| property(binding, "topic", resolver).transpose()).transpose()?.ok_or(
+                    let topic = item_or_binding(string_field(&item, "topic")?, binding, "topic", resolver)?.ok_or(
                         "No topic information was found. Make sure it is configured either in the binding properties or in the data payload. (Parameter 'item')",
                     )?;
                     calls.push(DaprCall {
@@ -271,14 +274,8 @@ pub fn output_calls(
                     };
                     let data =
                         field(&item, "data").ok_or("A 'data' parameter is required for Dapr Binding operations. (Parameter 'item')")?;
-                    let operation = string_field(&item, "operation")?
-                        .map(Ok)
-                        .or_else(|| property(binding, "operation", resolver).transpose())
-                        .transpose()?;
-                    let name = string_field(&item, "bindingName")?
-                        .map(Ok)
-                        .or_else(|| property(binding, "bindingName", resolver).transpose())
-                        .transpose()?;
+                    let operation = item_or_binding(string_field(&item, "operation")?, binding, "operation", resolver)?;
+                    let name = item_or_binding(string_field(&item, "bindingName")?, binding, "bindingName", resolver)?;
                     let name = name.ok_or("A non-null binding name must be specified")?;
                     let operation = operation.ok_or("A non-null operation must be specified")?;
                     let mut body = Map::new();

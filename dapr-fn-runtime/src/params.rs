@@ -10,8 +10,13 @@ use crate::cloudevent::{data_of, CloudEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::invocation::{Invocation, InvocationData, Outcome};
 use crate::outputs::{DaprBinding, DaprInvoke, DaprPublish, DaprState};
-use crate::payload::{decode_host_value, from_json_value, from_payload};
+use crate::payload::{decode_host_value, from_json_value, from_payload, HostValue};
 use crate::Error;
+
+/// `Data.<binding>` with the host's encoding undone; missing or malformed is a 400.
+fn host_value<'a>(data: &InvocationData<'a>, binding: &str) -> Result<HostValue<'a>, Error> {
+    decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))
+}
 
 /// Types that can receive an HTTP trigger: [`HttpRequest`].
 #[diagnostic::on_unimplemented(
@@ -48,7 +53,7 @@ pub trait TriggerPayloadParam: Sized {
 
 impl<T: DeserializeOwned> TriggerPayloadParam for T {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
-        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        let value = host_value(data, binding)?;
         from_payload(&value)
             .map_err(|e| Error::bad_request(format!("the trigger payload `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
     }
@@ -67,7 +72,7 @@ pub trait StateInputParam: Sized {
 
 impl<T: DeserializeOwned> StateInputParam for T {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
-        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        let value = host_value(data, binding)?;
         from_json_value(&value)
             .map_err(|e| Error::bad_request(format!("the state input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
     }
@@ -102,7 +107,7 @@ pub trait TopicDataParam: Sized {
 }
 
 fn cloud_event_json(data: &InvocationData<'_>, binding: &str) -> Result<serde_json::Value, Error> {
-    let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+    let value = host_value(data, binding)?;
     let envelope: serde_json::Value =
         from_payload(&value).map_err(|e| Error::bad_request(format!("`Data.{binding}` is not a CloudEvent: {e}")))?;
     if !envelope.is_object() {
@@ -170,7 +175,7 @@ pub trait SecretInputParam: Sized {
 
 impl<T: DeserializeOwned> SecretInputParam for T {
     fn from_data(data: &InvocationData<'_>, binding: &str) -> Result<Self, Error> {
-        let value = decode_host_value(data.require(binding)?).map_err(|e| Error::bad_request(format!("`Data.{binding}`: {e}")))?;
+        let value = host_value(data, binding)?;
         from_json_value(&value)
             .map_err(|e| Error::bad_request(format!("the secret input `{binding}` does not fit `{}`: {e}", std::any::type_name::<T>())))
     }

@@ -67,6 +67,12 @@ pub(crate) fn decode_metadata(raw: &RawValue) -> Result<serde_json::Map<String, 
     Ok(metadata)
 }
 
+/// `Metadata` already parsed into JSON, decoded the same way; empty if it is not an object.
+/// (The local host and the test invoker resolve `{expressions}` from it.)
+pub(crate) fn decode_metadata_json(metadata: &impl serde::Serialize) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::value::to_raw_value(metadata).ok().and_then(|raw| decode_metadata(&raw).ok()).unwrap_or_default()
+}
+
 /// Deserializes a trigger payload as the Dapr extension hands it to script languages:
 /// the text of a string body, or the compact JSON of any other body (dapr-extension §5.3).
 /// `String` receives that text as is; other types parse it as JSON, except that text

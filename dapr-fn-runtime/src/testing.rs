@@ -168,11 +168,7 @@ pub struct InvocationResult {
 /// decoded `Metadata` plus the trigger's own value under its name.
 fn binding_data(request: &[u8], trigger: &str) -> Map<String, Value> {
     let Ok(payload) = serde_json::from_slice::<Value>(request) else { return Map::new() };
-    let mut data = payload
-        .get("Metadata")
-        .and_then(|m| serde_json::value::to_raw_value(m).ok())
-        .and_then(|raw| crate::payload::decode_metadata(&raw).ok())
-        .unwrap_or_default();
+    let mut data = payload.get("Metadata").map(crate::payload::decode_metadata_json).unwrap_or_default();
     if let Some(value) = payload.get("Data").and_then(|d| d.get(trigger)) {
         let decoded = serde_json::value::to_raw_value(value).ok().and_then(|raw| {
             crate::payload::decode_host_value(&raw).ok().map(|v| match v {

@@ -86,7 +86,7 @@ impl LocalHost {
         metadata: Map<String, Value>,
         trigger_text: Option<String>,
     ) -> Result<Completed, Failure> {
-        let mut binding_data = decode_metadata(&metadata);
+        let mut binding_data = crate::payload::decode_metadata_json(&metadata);
         if let Some(text) = trigger_text {
             binding_data.insert(f.trigger().name.clone(), Value::String(text));
         }
@@ -137,11 +137,6 @@ impl LocalHost {
         }
         Ok(Completed { outputs, return_value, dapr_calls })
     }
-}
-
-/// `Metadata` with the host's encoding undone, for resolving `{expressions}`.
-fn decode_metadata(metadata: &Map<String, Value>) -> Map<String, Value> {
-    serde_json::value::to_raw_value(metadata).ok().and_then(|raw| crate::payload::decode_metadata(&raw).ok()).unwrap_or_default()
 }
 
 /// How the host renders an http output object into the caller's response (§3.5).
