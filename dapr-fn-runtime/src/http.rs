@@ -369,7 +369,8 @@ impl HttpRequestBuilder {
         self
     }
 
-    /// The full URL, query string included (default `http://localhost:7071/`).
+    /// The full URL, query string included and percent-encoded as on the wire
+    /// (default `http://localhost:7071/`); query values are decoded, as the host does.
     pub fn url(mut self, url: &str) -> Self {
         self.url = Some(url.to_string());
         self
@@ -418,7 +419,7 @@ impl HttpRequestBuilder {
                     .filter(|p| !p.is_empty())
                     .map(|pair| {
                         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                        (k.to_string(), v.to_string())
+                        (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
                     })
                     .collect()
             })
@@ -621,6 +622,27 @@ fn canonical_header_name(name: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Decodes `%XX` escapes (of a path segment or a query component); malformed escapes
+/// stay as they are.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
@@ -648,6 +670,14 @@ mod tests {
         assert_eq!(req.headers().get_all("x-multi").iter().count(), 2);
         assert_eq!(req.body_text().unwrap(), r#"{"a":1}"#);
         assert_eq!(req.identities(), None, "an empty list is no identities");
+    }
+
+    #[test]
+    fn the_builder_decodes_query_values_as_the_host_does() {
+        let req = HttpRequest::builder().url("http://localhost/api/x?name=Ana%20B&q=a+b&bad=%zz").build();
+        assert_eq!(req.query("name"), Some("Ana B"));
+        assert_eq!(req.query("q"), Some("a b"));
+        assert_eq!(req.query("bad"), Some("%zz"));
     }
 
     #[test]

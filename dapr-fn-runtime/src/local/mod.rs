@@ -468,28 +468,6 @@ async fn http_invocation(
         Match::Found(route, values) => (route, values),
         Match::MethodNotAllowed(_) | Match::NotFound => return text_response(404, ""),
     };
-    let query: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (routes::percent_decode(&k.replace('+', " ")), routes::percent_decode(&v.replace('+', " ")))
-        })
-        .collect();
-    if let Some(keys) = keys {
-        let given = req
-            .headers()
-            .get("x-functions-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| query.iter().find(|(k, _)| k == "code").map(|(_, v)| v.clone()));
-        if !authorized(keys, &route.auth_level, given.as_deref()) {
-            return text_response(401, "");
-        }
-    }
     let Some(f) = host.function(route.function) else { return text_response(404, "") };
     let host_header = req.headers().get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost").to_string();
     let has_length = req.headers().contains_key(http::header::CONTENT_LENGTH);
@@ -505,6 +483,12 @@ async fn http_invocation(
     }
     let mut request = builder.build();
     request.set_params(values);
+    if let Some(keys) = keys {
+        let given = request.header("x-functions-key").or_else(|| request.query("code"));
+        if !authorized(keys, &route.auth_level, given) {
+            return text_response(401, "");
+        }
+    }
     let result = host.invoke(f, crate::host::http_request_object(&request), crate::host::http_metadata(&request, f.def.name), None).await;
     match result {
         Ok(done) => {

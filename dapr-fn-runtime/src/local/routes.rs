@@ -4,6 +4,8 @@
 
 use dapr_fn_manifest::route::{RouteParam, RoutePart, RouteTemplate};
 
+pub(crate) use crate::http::percent_decode;
+
 /// One HTTP-triggered function's route.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Route {
@@ -148,26 +150,6 @@ fn is_guid(v: &str) -> bool {
     let lens = [8, 4, 4, 4, 12];
     (groups.len() == 5 && groups.iter().zip(lens).all(|(g, l)| g.len() == l && g.chars().all(|c| c.is_ascii_hexdigit())))
         || (v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Decodes `%XX` escapes of a path segment.
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Finds the route for a request. Routes with fewer parameters win over catch-alls, as
