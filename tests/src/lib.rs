@@ -107,9 +107,7 @@ impl Handler {
 
     /// Opens a keep-alive connection.
     pub fn connect(&self) -> Conn {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        Conn { reader: BufReader::new(stream.try_clone().unwrap()), stream }
+        Conn::open(self.port)
     }
 
     /// The process id.
@@ -183,9 +181,7 @@ impl LocalApp {
 
     /// A connection to a port of the app.
     pub fn connect(&self, port: u16) -> Conn {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        Conn { reader: BufReader::new(stream.try_clone().unwrap()), stream }
+        Conn::open(port)
     }
 
     /// Kills the app with SIGKILL, as a crash would.
@@ -256,6 +252,13 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Opens a keep-alive connection to `127.0.0.1:port`.
+    pub fn open(port: u16) -> Conn {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        Conn { reader: BufReader::new(stream.try_clone().unwrap()), stream }
+    }
+
     /// Sends a request with `Content-Length`.
     pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n", body.len());
