@@ -199,8 +199,8 @@ impl ContextParam for InvocationContext {
         Ok(())
     }
 
-    fn from_invocation(inv: &Invocation, data: &InvocationData<'_>) -> Result<Self, Error> {
-        let metadata = match data.metadata() {
+    fn from_invocation(inv: &Invocation, _: &InvocationData<'_>) -> Result<Self, Error> {
+        let metadata = match inv.metadata()? {
             Some(raw) => crate::payload::decode_metadata(raw)?,
             None => serde_json::Map::new(),
         };

@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::app::AppContext;
-use crate::http::{write_json_str, CowStr, HostRequest, HttpResponse};
+use crate::http::{write_json_str, CowStr, HostRequest, HostRequestSeed, HttpResponse};
 use crate::registry::FunctionDef;
 use crate::Error;
 
@@ -27,14 +27,14 @@ pub struct Invocation {
 
 impl Invocation {
     pub(crate) fn new(def: &'static FunctionDef, body: Bytes, app: Arc<AppContext>, invocation_id: Option<Arc<str>>) -> Self {
-        Invocation { def, body, sink: Arc::new(OutputSink::new(def.outputs.len())), app, invocation_id }
+        Invocation { def, body, sink: Arc::default(), app, invocation_id }
     }
 
     /// Parses the payload's `Data` and `Metadata` in one pass; an HTTP trigger's request
     /// object is decoded on the way rather than kept as raw JSON to parse again.
     pub fn data(&self) -> Result<InvocationData<'_>, Error> {
         let mut de = serde_json::Deserializer::from_slice(&self.body);
-        let envelope = EnvelopeSeed { http_trigger: self.def.http_trigger }
+        let envelope = EnvelopeSeed { http_trigger: self.def.http_trigger, payload: &self.body }
             .deserialize(&mut de)
             .and_then(|e| de.end().map(|()| e))
             .map_err(|e| match e.classify() {
@@ -46,7 +46,33 @@ impl Invocation {
         let data = envelope.data.ok_or_else(|| {
             Error::bad_request("the invocation payload has no `Data` object; expected {\"Data\":{...},\"Metadata\":{...}}")
         })?;
-        Ok(InvocationData { data: data.entries, http: std::cell::RefCell::new(data.http), metadata: envelope.metadata })
+        Ok(InvocationData { data: data.entries, http: std::cell::RefCell::new(data.http) })
+    }
+
+    /// The payload's raw `Metadata`, found by a pass of its own: [`Invocation::data`]
+    /// skips it, as only functions taking an `InvocationContext` read it.
+    pub(crate) fn metadata(&self) -> Result<Option<&RawValue>, Error> {
+        struct MetadataOnly;
+        impl<'de> Visitor<'de> for MetadataOnly {
+            type Value = Option<&'de RawValue>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an invocation payload")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut metadata = None;
+                while let Some(key) = map.next_key::<CowStr<'de>>()? {
+                    match key.0.as_ref() {
+                        "Metadata" | "metadata" => metadata = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(metadata)
+            }
+        }
+        serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_slice(&self.body), MetadataOnly)
+            .map_err(|e| Error::bad_request(format!("the invocation payload's `Metadata` cannot be read: {e}")))
     }
 
     /// Ends an invocation whose payload could not be turned into the function's parameters.
@@ -68,40 +94,43 @@ impl Invocation {
     }
 }
 
-/// The envelope `{"Data": {...}, "Metadata": {...}}` (keys also accepted in lower case).
+/// The envelope `{"Data": {...}, "Metadata": {...}}` (keys also accepted in lower case);
+/// `Metadata` is skipped, see [`Invocation::metadata`].
 struct Envelope<'a> {
     data: Option<DataEntries<'a>>,
-    metadata: Option<&'a RawValue>,
 }
 
 /// `Data`: each binding's value left as raw JSON, except an HTTP trigger's request.
 struct DataEntries<'a> {
     entries: Vec<(Cow<'a, str>, &'a RawValue)>,
-    http: Option<(Cow<'a, str>, HostRequest<'a>)>,
+    http: Option<(Cow<'a, str>, HostRequest)>,
 }
 
-struct EnvelopeSeed {
+struct EnvelopeSeed<'p> {
     http_trigger: Option<&'static str>,
+    /// The payload being decoded: the HTTP request's strings are shared slices of it.
+    payload: &'p Bytes,
 }
 
-impl<'de> DeserializeSeed<'de> for EnvelopeSeed {
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
     type Value = Envelope<'de>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Envelope<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for EnvelopeSeed {
+impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
     type Value = Envelope<'de>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an invocation payload {\"Data\": {...}, \"Metadata\": {...}}")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
-        let mut envelope = Envelope { data: None, metadata: None };
+        let mut envelope = Envelope { data: None };
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             match key.0.as_ref() {
-                "Data" | "data" => envelope.data = map.next_value_seed(DataSeed { http_trigger: self.http_trigger })?,
-                "Metadata" | "metadata" => envelope.metadata = map.next_value()?,
+                "Data" | "data" => {
+                    envelope.data = map.next_value_seed(DataSeed { http_trigger: self.http_trigger, payload: self.payload })?
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -111,18 +140,19 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
     }
 }
 
-struct DataSeed {
+struct DataSeed<'p> {
     http_trigger: Option<&'static str>,
+    payload: &'p Bytes,
 }
 
-impl<'de> DeserializeSeed<'de> for DataSeed {
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
     type Value = Option<DataEntries<'de>>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for DataSeed {
+impl<'de> Visitor<'de> for DataSeed<'_> {
     type Value = Option<DataEntries<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a `Data` object")
@@ -140,7 +170,7 @@ impl<'de> Visitor<'de> for DataSeed {
         let mut data = DataEntries { entries: Vec::with_capacity(2), http: None };
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             if data.http.is_none() && self.http_trigger == Some(key.0.as_ref()) {
-                let request: HostRequest<'de> = map.next_value()?;
+                let request = map.next_value_seed(HostRequestSeed { payload: self.payload })?;
                 data.http = Some((key.0, request));
             } else {
                 let value: &'de RawValue = map.next_value()?;
@@ -151,16 +181,16 @@ impl<'de> Visitor<'de> for DataSeed {
     }
 }
 
-/// The payload's `Data` (one entry per input binding) and `Metadata`, still encoded.
+/// The payload's `Data`: one entry per input binding, still encoded, and an HTTP
+/// trigger's request, decoded.
 pub struct InvocationData<'a> {
     data: Vec<(Cow<'a, str>, &'a RawValue)>,
-    http: std::cell::RefCell<Option<(Cow<'a, str>, HostRequest<'a>)>>,
-    metadata: Option<&'a RawValue>,
+    http: std::cell::RefCell<Option<(Cow<'a, str>, HostRequest)>>,
 }
 
 impl<'a> InvocationData<'a> {
     /// The HTTP trigger's request object, if it was decoded with the envelope.
-    pub(crate) fn take_http_request(&self, binding: &str) -> Option<HostRequest<'a>> {
+    pub(crate) fn take_http_request(&self, binding: &str) -> Option<HostRequest> {
         let mut slot = self.http.borrow_mut();
         if slot.as_ref().is_some_and(|(name, _)| name == binding) {
             slot.take().map(|(_, request)| request)
@@ -185,30 +215,29 @@ impl<'a> InvocationData<'a> {
             ))
         })
     }
-
-    /// The raw `Metadata` object.
-    pub(crate) fn metadata(&self) -> Option<&'a RawValue> {
-        self.metadata
-    }
 }
 
 /// Where output collectors put their records during an invocation.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct OutputSink {
     inner: Mutex<SinkInner>,
 }
 
 #[derive(Debug, Default)]
 struct SinkInner {
-    slots: Vec<Vec<Vec<u8>>>,
+    /// Each record with the index of its output binding, in the order added (one list
+    /// rather than one per binding: most invocations add a record or two).
+    records: Vec<(usize, Vec<u8>)>,
     errors: Vec<String>,
 }
 
-impl OutputSink {
-    pub(crate) fn new(slots: usize) -> Self {
-        OutputSink { inner: Mutex::new(SinkInner { slots: vec![Vec::new(); slots], errors: Vec::new() }) }
+impl SinkInner {
+    fn of_slot(&self, slot: usize) -> impl Iterator<Item = &[u8]> {
+        self.records.iter().filter(move |(s, _)| *s == slot).map(|(_, record)| record.as_slice())
     }
+}
 
+impl OutputSink {
     fn lock(&self) -> std::sync::MutexGuard<'_, SinkInner> {
         // A collector never panics while holding the lock; recover anyway.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -216,7 +245,7 @@ impl OutputSink {
 
     /// Adds one serialized record (a JSON object) to a slot.
     pub(crate) fn push(&self, slot: usize, record: Vec<u8>) {
-        self.lock().slots[slot].push(record);
+        self.lock().records.push((slot, record));
     }
 
     /// Records a problem that must fail the invocation.
@@ -226,7 +255,7 @@ impl OutputSink {
 
     /// The records of one slot, as JSON text.
     pub(crate) fn records(&self, slot: usize) -> Vec<Vec<u8>> {
-        self.lock().slots[slot].clone()
+        self.lock().of_slot(slot).map(<[u8]>::to_vec).collect()
     }
 
     fn take(&self) -> SinkInner {
@@ -273,13 +302,15 @@ impl Outcome {
         if !sink.errors.is_empty() {
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &sink.errors.join("; "), logs);
         }
-        let records: usize = sink.slots.iter().flatten().map(Vec::len).sum();
+        let record_bytes: usize = sink.records.iter().map(|(_, r)| r.len() + 1).sum();
         let log_bytes: usize = logs.iter().map(|l| l.len() + 4).sum();
-        let mut body = Vec::with_capacity(records + log_bytes + return_value.as_ref().map_or(0, Vec::len) + 256);
+        let res_bytes = res.as_ref().map_or(0, |r| r.body_bytes().len() + 96);
+        let mut body = Vec::with_capacity(record_bytes + log_bytes + res_bytes + return_value.as_ref().map_or(0, Vec::len) + 128);
         body.extend_from_slice(b"{\"Outputs\":{");
         let mut first = true;
-        for (def, records) in self.def.outputs.iter().zip(&sink.slots) {
-            if records.is_empty() {
+        for (slot, def) in self.def.outputs.iter().enumerate() {
+            let count = sink.of_slot(slot).count();
+            if count == 0 {
                 continue;
             }
             if !first {
@@ -288,36 +319,38 @@ impl Outcome {
             first = false;
             write_json_str(&mut body, def.name);
             body.push(b':');
-            if let [only] = records.as_slice() {
-                body.extend_from_slice(only);
-            } else {
+            if count > 1 {
                 body.push(b'[');
-                for (i, record) in records.iter().enumerate() {
-                    if i > 0 {
-                        body.push(b',');
-                    }
-                    body.extend_from_slice(record);
+            }
+            for (i, record) in sink.of_slot(slot).enumerate() {
+                if i > 0 {
+                    body.push(b',');
                 }
+                body.extend_from_slice(record);
+            }
+            if count > 1 {
                 body.push(b']');
             }
         }
         let mut return_value = return_value;
         if let Some(res) = res {
-            let mut rendered = Vec::with_capacity(res.body_bytes().len() + 96);
-            if let Err(e) = res.write_host_json(&mut rendered) {
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &e.to_string(), logs);
-            }
-            if self.def.http_response == dapr_fn_manifest::names::RETURN_BINDING {
+            let written = if self.def.http_response == dapr_fn_manifest::names::RETURN_BINDING {
                 // The host reads an http `$return` from ReturnValue (it has a `body`, so it
                 // is taken as a response object).
+                let mut rendered = Vec::with_capacity(res.body_bytes().len() + 96);
+                let written = res.write_host_json(&mut rendered);
                 return_value = Some(rendered);
+                written
             } else {
                 if !first {
                     body.push(b',');
                 }
                 write_json_str(&mut body, self.def.http_response);
                 body.push(b':');
-                body.extend_from_slice(&rendered);
+                res.write_host_json(&mut body)
+            };
+            if let Err(e) = written {
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, self.def, &e.to_string(), logs);
             }
         }
         body.extend_from_slice(b"},\"Logs\":");

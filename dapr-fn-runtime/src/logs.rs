@@ -61,7 +61,7 @@ impl<S: Subscriber> Layer<S> for InvocationLogsLayer {
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let _ = CAPTURE.try_with(|lines| {
-            let mut line = String::new();
+            let mut line = String::with_capacity(64);
             let level = *event.metadata().level();
             if level != Level::INFO {
                 let _ = write!(line, "[{level}] ");

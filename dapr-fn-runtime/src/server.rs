@@ -71,24 +71,23 @@ impl Handler {
     }
 
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let path = req.uri().path();
+        let (head, body) = req.into_parts();
+        let path = head.uri.path();
         if path == "/" {
             // The host's readiness probe and health ping: any answer means ready.
             return json(StatusCode::OK, format!("{{\"status\":\"ready\",\"functions\":{}}}", self.registry.all().len()).into_bytes());
         }
         let def = path.strip_prefix('/').filter(|n| !n.contains('/')).and_then(|n| self.registry.get(n));
-        let method_ok = req.method() == Method::POST;
+        let method_ok = head.method == Method::POST;
         let invocation_id: Option<Arc<str>> =
-            req.headers().get("x-azure-functions-invocationid").and_then(|v| v.to_str().ok()).map(Arc::from);
-        let name = path[1..].to_string();
+            head.headers.get("x-azure-functions-invocationid").and_then(|v| v.to_str().ok()).map(Arc::from);
         // Read the body even when refusing the request, so the keep-alive connection the
         // host reuses stays open.
         // Wait for an invocation slot before reading the body: back-pressure, not memory.
         let Ok(_slot) = self.slots.clone().acquire_owned().await else {
             return error_json(StatusCode::SERVICE_UNAVAILABLE, "the handler is shutting down");
         };
-        let collected =
-            tokio::time::timeout(self.limits.body_timeout, Limited::new(req.into_body(), self.limits.max_payload).collect()).await;
+        let collected = tokio::time::timeout(self.limits.body_timeout, Limited::new(body, self.limits.max_payload).collect()).await;
         let body = match collected {
             Ok(Ok(body)) => body.to_bytes(),
             Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
@@ -108,6 +107,7 @@ impl Handler {
             }
         };
         let Some(def) = def else {
+            let name = path[1..].to_string();
             let known: Vec<&str> = self.registry.all().iter().map(|d| d.name).collect();
             return error_json(StatusCode::NOT_FOUND, &format!("no function `{name}` in this handler; it serves: {}", known.join(", ")));
         };

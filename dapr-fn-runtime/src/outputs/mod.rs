@@ -45,7 +45,7 @@ impl OutputHandle {
 
     /// A handle not attached to an invocation (for calling functions in tests).
     pub(crate) fn detached(def: &'static OutputDef) -> Self {
-        OutputHandle { sink: Arc::new(OutputSink::new(1)), slot: 0, def }
+        OutputHandle { sink: Arc::default(), slot: 0, def }
     }
 
     /// The binding name.

@@ -1,0 +1,382 @@
+//! Decoding the host's HTTP request object (`Data.<trigger>`, custom-handler-protocol
+//! §2.4) in the same pass as the invocation envelope, without copying: every string
+//! without JSON escapes (nearly all of them) becomes a slice of the payload buffer
+//! instead of an allocation of its own.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use bytestring::ByteString;
+use http::Method;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The host's request object, its strings shared with the payload.
+#[derive(Debug, Default)]
+pub(crate) struct HostRequest {
+    pub(super) url: Option<ByteString>,
+    /// `Method`, or the text of one that is not a valid method.
+    pub(super) method: Option<Result<Method, String>>,
+    /// `Query`: one entry per parameter, repeated values joined with `,` as the host does.
+    pub(super) query: Vec<(ByteString, ByteString)>,
+    /// `Headers`: one entry per value, in the order sent.
+    pub(super) headers: Vec<(ByteString, ByteString)>,
+    /// `Params`: `null` for an optional route parameter that did not match.
+    pub(super) params: Vec<(ByteString, Option<ByteString>)>,
+    /// `Identities` as raw JSON, parsed only if the function asks for them.
+    pub(super) identities: Option<Bytes>,
+    pub(super) body: Option<HostBody>,
+}
+
+/// `Body`: a string (the usual case), or JSON the host sent as is.
+#[derive(Debug)]
+pub(crate) enum HostBody {
+    Text(ByteString),
+    Json(serde_json::Value),
+}
+
+/// Text from the payload: a slice of it when the JSON string had no escapes, else the
+/// unescaped copy serde_json made.
+fn shared(payload: &Bytes, text: Cow<'_, str>) -> ByteString {
+    match text {
+        Cow::Borrowed(s) if is_within(payload, s.as_bytes()) => {
+            // SAFETY: the bytes are exactly those of `s`, a `str`, so they are UTF-8
+            // (validating them again costs more than the rest of this function).
+            unsafe { ByteString::from_bytes_unchecked(payload.slice_ref(s.as_bytes())) }
+        }
+        Cow::Borrowed(s) => ByteString::from(s),
+        Cow::Owned(s) => ByteString::from(s),
+    }
+}
+
+fn is_within(payload: &Bytes, part: &[u8]) -> bool {
+    let range = payload.as_ptr_range();
+    let start = part.as_ptr();
+    range.start <= start && start as usize + part.len() <= range.end as usize
+}
+
+/// Decodes a host request object whose strings live in `payload`.
+#[derive(Clone, Copy)]
+pub(crate) struct HostRequestSeed<'p> {
+    pub(crate) payload: &'p Bytes,
+}
+
+impl<'de> DeserializeSeed<'de> for HostRequestSeed<'_> {
+    type Value = HostRequest;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<HostRequest, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HostRequestSeed<'_> {
+    type Value = HostRequest;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an HTTP request object {\"Url\", \"Method\", \"Headers\", \"Query\", \"Params\", \"Body\"}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HostRequest, A::Error> {
+        let mut request = HostRequest::default();
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            match key.0.as_ref() {
+                "Url" | "url" => request.url = map.next_value_seed(Text(self.payload))?,
+                "Method" | "method" => {
+                    request.method =
+                        map.next_value::<Option<CowStr<'de>>>()?.map(|m| Method::from_bytes(m.0.as_bytes()).map_err(|_| m.0.into_owned()));
+                }
+                "Query" | "query" => {
+                    request.query = map.next_value_seed(Pairs { payload: self.payload, each: join_values })?;
+                }
+                "Headers" | "headers" => request.headers = map.next_value_seed(Headers(self.payload))?,
+                "Params" | "params" => request.params = map.next_value_seed(Pairs { payload: self.payload, each: nullable_value })?,
+                "Identities" | "identities" => {
+                    let raw: Option<&'de RawValue> = map.next_value()?;
+                    request.identities = raw.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(|raw| {
+                        let bytes = raw.get().as_bytes();
+                        if is_within(self.payload, bytes) {
+                            self.payload.slice_ref(bytes)
+                        } else {
+                            Bytes::copy_from_slice(bytes)
+                        }
+                    });
+                }
+                "Body" | "body" => request.body = map.next_value_seed(BodySeed(self.payload))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// A string or `null`.
+struct Text<'p>(&'p Bytes);
+
+impl<'de> DeserializeSeed<'de> for Text<'_> {
+    type Value = Option<ByteString>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Ok(Option::<CowStr<'de>>::deserialize(d)?.map(|s| shared(self.0, s.0)))
+    }
+}
+
+/// A header, query or route value: one string, or an array of strings (`Headers`).
+enum Strings {
+    Null,
+    One(ByteString),
+    Many(Vec<ByteString>),
+}
+
+struct StringsSeed<'p>(&'p Bytes);
+
+impl<'de> DeserializeSeed<'de> for StringsSeed<'_> {
+    type Value = Strings;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Strings, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StringsSeed<'_> {
+    type Value = Strings;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Strings, E> {
+        Ok(Strings::One(shared(self.0, Cow::Borrowed(v))))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strings, E> {
+        Ok(Strings::One(ByteString::from(v)))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Strings, E> {
+        Ok(Strings::One(ByteString::from(v)))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Strings, E> {
+        Ok(Strings::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Text(self.0))? {
+            items.extend(item);
+        }
+        Ok(match items.len() {
+            1 => Strings::One(items.pop().unwrap_or_default()),
+            _ => Strings::Many(items),
+        })
+    }
+}
+
+/// A query value: repeated values joined with `,`, as the host joins repeated parameters.
+fn join_values(values: Strings) -> ByteString {
+    match values {
+        Strings::Null => ByteString::new(),
+        Strings::One(s) => s,
+        Strings::Many(items) => ByteString::from(items.iter().map(|s| &**s).collect::<Vec<&str>>().join(",")),
+    }
+}
+
+/// A route value: `null` for an optional parameter that did not match.
+fn nullable_value(values: Strings) -> Option<ByteString> {
+    match values {
+        Strings::Null => None,
+        other => Some(join_values(other)),
+    }
+}
+
+/// An object of name → value(s), or `null` for none.
+struct Pairs<'p, V> {
+    payload: &'p Bytes,
+    each: fn(Strings) -> V,
+}
+
+impl<'de, V> DeserializeSeed<'de> for Pairs<'_, V> {
+    type Value = Vec<(ByteString, V)>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, V> Visitor<'de> for Pairs<'_, V> {
+    type Value = Vec<(ByteString, V)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            let values = map.next_value_seed(StringsSeed(self.payload))?;
+            pairs.push((shared(self.payload, key.0), (self.each)(values)));
+        }
+        Ok(pairs)
+    }
+}
+
+/// `Headers`: flattened to one entry per value.
+struct Headers<'p>(&'p Bytes);
+
+impl<'de> DeserializeSeed<'de> for Headers<'_> {
+    type Value = Vec<(ByteString, ByteString)>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Headers<'_> {
+    type Value = Vec<(ByteString, ByteString)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object of header names to arrays of values")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut headers = Vec::with_capacity(8);
+        while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            let name = shared(self.0, key.0);
+            match map.next_value_seed(StringsSeed(self.0))? {
+                Strings::Null => {}
+                Strings::One(value) => headers.push((name, value)),
+                Strings::Many(values) => headers.extend(values.into_iter().map(|value| (name.clone(), value))),
+            }
+        }
+        Ok(headers)
+    }
+}
+
+struct BodySeed<'p>(&'p Bytes);
+
+impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = Option<HostBody>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BodySeed<'_> {
+    type Value = Option<HostBody>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a request body")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Text(shared(self.0, Cow::Borrowed(v)))))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Text(ByteString::from(v))))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Text(ByteString::from(v))))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|v| Some(HostBody::Json(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        serde_json::Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(|v| Some(HostBody::Json(v)))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Json(v.into())))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Json(v.into())))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Json(v.into())))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(HostBody::Json(v.into())))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// A string borrowed from the input when possible.
+pub(crate) struct CowStr<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Visit<'a> {
+            type Value = CowStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<CowStr<'a>, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CowStr<'a>, E> {
+                Ok(CowStr(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Visit(std::marker::PhantomData))
+    }
+}
+
+/// Decodes a request object held on its own (not decoded with the envelope).
+pub(crate) fn decode_standalone(raw: &RawValue) -> Result<HostRequest, serde_json::Error> {
+    let payload = Bytes::copy_from_slice(raw.get().as_bytes());
+    let mut de = serde_json::Deserializer::from_slice(&payload);
+    HostRequestSeed { payload: &payload }.deserialize(&mut de)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> (Bytes, HostRequest) {
+        let payload = Bytes::copy_from_slice(json.as_bytes());
+        let request = HostRequestSeed { payload: &payload }.deserialize(&mut serde_json::Deserializer::from_slice(&payload)).unwrap();
+        (payload, request)
+    }
+
+    #[test]
+    fn strings_without_escapes_are_slices_of_the_payload() {
+        let (payload, request) = decode(r#"{"Url":"http://x/api/a","Headers":{"X-A":["1","2"]},"Params":{"k":"v"},"Body":"plain"}"#);
+        let within = |s: &ByteString| is_within(&payload, s.as_bytes());
+        assert!(within(request.url.as_ref().unwrap()));
+        assert!(request.headers.iter().all(|(k, v)| within(k) && within(v)));
+        assert!(within(&request.params[0].0) && within(request.params[0].1.as_ref().unwrap()));
+        assert!(matches!(&request.body, Some(HostBody::Text(t)) if within(t) && &**t == "plain"));
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped_copies() {
+        let (_, request) = decode(r#"{"Url":"http:\/\/x\/a?b=1\u0026c=2","Body":"{\"a\":1}"}"#);
+        assert_eq!(request.url.as_deref(), Some("http://x/a?b=1&c=2"));
+        assert!(matches!(&request.body, Some(HostBody::Text(t)) if &**t == r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn values_flatten_join_and_null_as_the_host_means_them() {
+        let (_, request) = decode(
+            r#"{"Headers":{"X-A":["1","2"],"X-B":"3","X-C":null,"X-D":[null]},"Query":{"q":["a","b"],"r":null},"Params":{"opt":null,"k":"v"}}"#,
+        );
+        let headers: Vec<(&str, &str)> = request.headers.iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(headers, [("X-A", "1"), ("X-A", "2"), ("X-B", "3")]);
+        let query: Vec<(&str, &str)> = request.query.iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(query, [("q", "a,b"), ("r", "")]);
+        let params: Vec<(&str, Option<&str>)> = request.params.iter().map(|(k, v)| (&**k, v.as_deref())).collect();
+        assert_eq!(params, [("opt", None), ("k", Some("v"))]);
+    }
+
+    #[test]
+    fn shapes_the_host_never_sends_are_errors() {
+        for bad in [r#"{"Headers":5}"#, r#"{"Headers":{"A":5}}"#, r#"{"Query":[]}"#, r#"{"Url":7}"#, r#"[]"#] {
+            let payload = Bytes::copy_from_slice(bad.as_bytes());
+            let result = HostRequestSeed { payload: &payload }.deserialize(&mut serde_json::Deserializer::from_slice(&payload));
+            assert!(result.is_err(), "{bad}");
+        }
+    }
+}
