@@ -1,7 +1,6 @@
 //! The functions compiled into this binary. Each annotated function adds a
 //! [`FunctionDef`] to a link-time list (`linkme`), so nothing has to be registered by hand.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -59,7 +58,7 @@ pub static FUNCTIONS: [FunctionDef];
 /// The functions by name, checked for clashes.
 #[derive(Debug)]
 pub(crate) struct Registry {
-    by_name: HashMap<&'static str, &'static FunctionDef>,
+    /// Sorted by name, for binary search (cheaper than hashing a name).
     sorted: Vec<&'static FunctionDef>,
 }
 
@@ -81,12 +80,15 @@ impl Registry {
                 )));
             }
         }
-        Ok(Registry { by_name: sorted.iter().map(|d| (d.name, *d)).collect(), sorted })
+        Ok(Registry { sorted })
     }
 
     /// A function by the exact name the host uses, else ignoring case.
     pub(crate) fn get(&self, name: &str) -> Option<&'static FunctionDef> {
-        self.by_name.get(name).copied().or_else(|| self.sorted.iter().copied().find(|d| d.name.eq_ignore_ascii_case(name)))
+        match self.sorted.binary_search_by(|d| d.name.cmp(name)) {
+            Ok(index) => Some(self.sorted[index]),
+            Err(_) => self.sorted.iter().copied().find(|d| d.name.eq_ignore_ascii_case(name)),
+        }
     }
 
     /// All functions, sorted by name.

@@ -7,10 +7,11 @@ use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
-use http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -26,6 +27,9 @@ use crate::app::AppContext;
 use crate::invocation::{HostResponse, Invocation, Outcome};
 use crate::registry::{FunctionDef, Registry};
 use crate::Error;
+
+/// The header with the host's invocation id, named once rather than parsed per request.
+static INVOCATION_ID: HeaderName = HeaderName::from_static("x-azure-functions-invocationid");
 
 /// The server's limits, each overridable through the environment.
 #[derive(Clone, Copy, Debug)]
@@ -79,15 +83,20 @@ impl Handler {
         }
         let def = path.strip_prefix('/').filter(|n| !n.contains('/')).and_then(|n| self.registry.get(n));
         let method_ok = head.method == Method::POST;
-        let invocation_id: Option<Arc<str>> =
-            head.headers.get("x-azure-functions-invocationid").and_then(|v| v.to_str().ok()).map(Arc::from);
+        let invocation_id: Option<Arc<str>> = head.headers.get(&INVOCATION_ID).and_then(|v| v.to_str().ok()).map(Arc::from);
         // Read the body even when refusing the request, so the keep-alive connection the
         // host reuses stays open.
         // Wait for an invocation slot before reading the body: back-pressure, not memory.
-        let Ok(_slot) = self.slots.clone().acquire_owned().await else {
+        let Ok(_slot) = self.slots.acquire().await else {
             return error_json(StatusCode::SERVICE_UNAVAILABLE, "the handler is shutting down");
         };
-        let collected = tokio::time::timeout(self.limits.body_timeout, Limited::new(body, self.limits.max_payload).collect()).await;
+        let mut collect = std::pin::pin!(Limited::new(body, self.limits.max_payload).collect());
+        // The body of a small invocation usually arrived with its headers: arm the timer
+        // only if it has to be waited for.
+        let collected = match std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await {
+            Poll::Ready(result) => Ok(result),
+            Poll::Pending => tokio::time::timeout(self.limits.body_timeout, collect).await,
+        };
         let body = match collected {
             Ok(Ok(body)) => body.to_bytes(),
             Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {

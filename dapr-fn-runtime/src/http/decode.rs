@@ -29,10 +29,10 @@ pub(crate) struct HostRequest {
     pub(super) body: Option<HostBody>,
 }
 
-/// `Body`: a string (the usual case), or JSON the host sent as is.
+/// `Body`: a string (the usual case; its text, unescaped), or JSON the host sent as is.
 #[derive(Debug)]
 pub(crate) enum HostBody {
-    Text(ByteString),
+    Text(Bytes),
     Json(serde_json::Value),
 }
 
@@ -256,50 +256,86 @@ impl<'de> Visitor<'de> for Headers<'_> {
     }
 }
 
+/// `Body`, read as raw JSON first: a string (the usual case) is then unescaped into a
+/// buffer of the right size, where serde_json would grow its scratch buffer step by step
+/// and copy the result once more.
 struct BodySeed<'p>(&'p Bytes);
 
 impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
     type Value = Option<HostBody>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let literal = raw.get();
+        match literal.as_bytes().first() {
+            Some(b'"') => {
+                let text = &literal[1..literal.len() - 1];
+                if memchr::memchr(b'\\', text.as_bytes()).is_none() {
+                    return Ok(Some(HostBody::Text(shared(self.0, Cow::Borrowed(text)).into_bytes())));
+                }
+                unescape_json_string(text).map(|bytes| Some(HostBody::Text(Bytes::from(bytes)))).map_err(serde::de::Error::custom)
+            }
+            Some(b'n') => Ok(None),
+            _ => serde_json::from_str(literal).map(|value| Some(HostBody::Json(value))).map_err(serde::de::Error::custom),
+        }
     }
 }
 
-impl<'de> Visitor<'de> for BodySeed<'_> {
-    type Value = Option<HostBody>;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a request body")
+/// The text of a JSON string literal (quotes excluded) that serde_json has already
+/// checked (escapes well-formed, no control characters), unescaped. Lone surrogates
+/// are refused, as serde_json refuses them.
+fn unescape_json_string(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    // Runs between escapes are short in JSON text (every quote is escaped), where a plain
+    // scan costs less than memchr's set-up.
+    while let Some(at) = rest.iter().position(|&b| b == b'\\') {
+        out.extend_from_slice(&rest[..at]);
+        let (&kind, after) = rest[at + 1..].split_first().ok_or("a JSON string ends inside an escape")?;
+        rest = after;
+        let byte = match kind {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let (unit, after) = hex_unit(rest)?;
+                rest = after;
+                let code = match unit {
+                    0xD800..=0xDBFF => {
+                        let low = rest.strip_prefix(b"\\u").map(hex_unit).transpose()?;
+                        match low {
+                            Some((low @ 0xDC00..=0xDFFF, after)) => {
+                                rest = after;
+                                0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                            }
+                            _ => return Err("lone leading surrogate in a \\u escape".into()),
+                        }
+                    }
+                    0xDC00..=0xDFFF => return Err("unexpected trailing surrogate in a \\u escape".into()),
+                    other => other,
+                };
+                let c = char::from_u32(code).ok_or("invalid \\u escape")?;
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            other => return Err(format!("invalid escape `\\{}` in a JSON string", other as char)),
+        };
+        out.push(byte);
     }
-    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Text(shared(self.0, Cow::Borrowed(v)))))
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Text(ByteString::from(v))))
-    }
-    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Text(ByteString::from(v))))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|v| Some(HostBody::Json(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        serde_json::Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(|v| Some(HostBody::Json(v)))
-    }
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Json(v.into())))
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Json(v.into())))
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Json(v.into())))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(HostBody::Json(v.into())))
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
+/// Four hex digits of a `\\u` escape, and what follows them.
+fn hex_unit(input: &[u8]) -> Result<(u32, &[u8]), String> {
+    let digits = input.get(..4).ok_or("a \\u escape needs four hex digits")?;
+    let text = std::str::from_utf8(digits).map_err(|_| "a \\u escape needs four hex digits")?;
+    let unit = u32::from_str_radix(text, 16).map_err(|_| "a \\u escape needs four hex digits")?;
+    Ok((unit, &input[4..]))
 }
 
 /// A string borrowed from the input when possible.
@@ -334,6 +370,7 @@ pub(crate) fn decode_standalone(raw: &RawValue) -> Result<HostRequest, serde_jso
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     fn decode(json: &str) -> (Bytes, HostRequest) {
         let payload = Bytes::copy_from_slice(json.as_bytes());
@@ -348,14 +385,14 @@ mod tests {
         assert!(within(request.url.as_ref().unwrap()));
         assert!(request.headers.iter().all(|(k, v)| within(k) && within(v)));
         assert!(within(&request.params[0].0) && within(request.params[0].1.as_ref().unwrap()));
-        assert!(matches!(&request.body, Some(HostBody::Text(t)) if within(t) && &**t == "plain"));
+        assert!(matches!(&request.body, Some(HostBody::Text(t)) if is_within(&payload, t) && &t[..] == b"plain"));
     }
 
     #[test]
     fn escaped_strings_are_unescaped_copies() {
         let (_, request) = decode(r#"{"Url":"http:\/\/x\/a?b=1\u0026c=2","Body":"{\"a\":1}"}"#);
         assert_eq!(request.url.as_deref(), Some("http://x/a?b=1&c=2"));
-        assert!(matches!(&request.body, Some(HostBody::Text(t)) if &**t == r#"{"a":1}"#));
+        assert!(matches!(&request.body, Some(HostBody::Text(t)) if &t[..] == br#"{"a":1}"#));
     }
 
     #[test]
@@ -377,6 +414,37 @@ mod tests {
             let payload = Bytes::copy_from_slice(bad.as_bytes());
             let result = HostRequestSeed { payload: &payload }.deserialize(&mut serde_json::Deserializer::from_slice(&payload));
             assert!(result.is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text the host can send comes out of `Body` exactly as serde_json reads it.
+        #[test]
+        fn bodies_unescape_as_serde_json_does(text in "\\PC*|[\"\\\\/\u{0}-\u{1f}\u{7f}-\u{10ffff}]{0,8}") {
+            let literal = serde_json::to_string(&text).unwrap();
+            let (_, request) = decode(&format!("{{\"Body\":{literal}}}"));
+            let body = match request.body { Some(HostBody::Text(t)) => t, other => panic!("{other:?}") };
+            proptest::prop_assert_eq!(&body[..], text.as_bytes());
+        }
+
+        /// Hand-written escapes, surrogate pairs and lone surrogates included, are read
+        /// (or refused) as serde_json reads them.
+        #[test]
+        fn escapes_read_as_serde_json_reads_them(parts in proptest::collection::vec(proptest::prop_oneof![
+            "[a-z ]{0,3}",
+            proptest::sample::select(vec!["\\n", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\t"]).prop_map(String::from),
+            (0u32..0x10000).prop_map(|u| format!("\\u{u:04x}")),
+            (0xD800u32..0xE000).prop_map(|u| format!("\\u{u:04X}")),
+        ], 0..6)) {
+            let literal = format!("\"{}\"", parts.concat());
+            let expected = serde_json::from_str::<String>(&literal);
+            let payload = Bytes::from(format!("{{\"Body\":{literal}}}"));
+            let decoded = HostRequestSeed { payload: &payload }.deserialize(&mut serde_json::Deserializer::from_slice(&payload));
+            match (expected, decoded) {
+                (Ok(text), Ok(HostRequest { body: Some(HostBody::Text(t)), .. })) => proptest::prop_assert_eq!(&t[..], text.as_bytes()),
+                (Err(_), Err(_)) => {}
+                (expected, decoded) => proptest::prop_assert!(false, "{literal}: serde_json {expected:?}, we {decoded:?}"),
+            }
         }
     }
 }

@@ -58,7 +58,8 @@ pub struct HttpRequest {
 #[derive(Clone, Debug, Default)]
 struct Headers {
     entries: Vec<(ByteString, ByteString)>,
-    map: OnceLock<HeaderMap>,
+    /// Boxed: it is rarely built, and a request is moved several times.
+    map: OnceLock<Box<HeaderMap>>,
 }
 
 impl Headers {
@@ -78,7 +79,7 @@ impl Headers {
                     _ => tracing::warn!("skipped the request header `{name}`: not a valid HTTP header"),
                 }
             }
-            map
+            Box::new(map)
         })
     }
 }
@@ -182,10 +183,10 @@ impl HttpRequest {
         let body = match host.body {
             None => Bytes::new(),
             Some(HostBody::Text(text)) if is_base64_content(headers.first("content-type")) => base64::engine::general_purpose::STANDARD
-                .decode(text.as_bytes())
+                .decode(&text)
                 .map(Bytes::from)
                 .map_err(|e| Error::msg(format!("`Body` of a binary request is not valid base64: {e}")))?,
-            Some(HostBody::Text(text)) => text.into_bytes(),
+            Some(HostBody::Text(text)) => text,
             Some(HostBody::Json(serde_json::Value::Null)) => Bytes::new(),
             Some(HostBody::Json(json)) => Bytes::from(json.to_string()),
         };
