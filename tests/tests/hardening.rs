@@ -132,6 +132,29 @@ fn slow_clients_time_out_and_invocations_are_capped() {
 }
 
 #[test]
+fn keep_alive_connections_outlive_the_header_timeout_and_close_when_idle() {
+    let handler = Handler::start(e2e_app(), &[("DAPR_FN_HEADER_TIMEOUT_SECS", "1"), ("DAPR_FN_IDLE_TIMEOUT_SECS", "3")]);
+    let slow = |millis: u64| json!({"Data": {"millis": format!("\"{millis}\"")}}).to_string();
+    let mut conn = handler.connect();
+    assert_eq!(conn.invoke("Slow", &slow(1)).status, 200);
+    // Idle for longer than the header timeout: the host's pooled connection stays usable
+    // (the header timeout counts from a request's first byte, not from the last response).
+    std::thread::sleep(Duration::from_millis(1800));
+    assert_eq!(conn.invoke("Slow", &slow(1)).status, 200, "the idle connection survived the header timeout");
+    // A function running longer than the idle timeout keeps its connection.
+    assert_eq!(conn.invoke("Slow", &slow(4000)).status, 200, "a running function is not idle");
+    // Idle past the idle timeout: the handler closes the connection.
+    use std::io::Read;
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", handler.port)).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = Instant::now();
+    let read = raw.read(&mut [0; 16]);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "closed, not answered: {read:?}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(2500) && waited < Duration::from_secs(6), "closed by the idle timeout after {waited:?}");
+}
+
+#[test]
 fn a_panic_never_affects_concurrent_invocations() {
     let handler = Handler::start(e2e_app(), &[]);
     let panics = {

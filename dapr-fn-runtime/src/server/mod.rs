@@ -17,12 +17,15 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+mod guard;
+
+use self::guard::{Activity, ConnLimits, Guarded};
 use crate::app::AppContext;
 use crate::invocation::{HostResponse, Invocation, Outcome};
 use crate::registry::{FunctionDef, Registry};
@@ -40,14 +43,22 @@ pub(crate) struct Limits {
     /// Invocations run at once (`DAPR_FN_MAX_CONCURRENT_INVOCATIONS`, default 1024); more
     /// wait for a slot, which back-pressures the host instead of growing memory.
     pub(crate) max_concurrent: usize,
-    /// Time to receive a request's headers (`DAPR_FN_HEADER_TIMEOUT_SECS`, default 30).
+    /// Time to receive a request's headers once its first bytes arrived
+    /// (`DAPR_FN_HEADER_TIMEOUT_SECS`, default 30).
     pub(crate) header_timeout: Duration,
+    /// Time a keep-alive connection may stay idle (`DAPR_FN_IDLE_TIMEOUT_SECS`, default
+    /// 120: longer than the host's one minute, so the host closes idle connections first).
+    pub(crate) idle_timeout: Duration,
     /// Time to receive a request's body once its headers arrived
     /// (`DAPR_FN_BODY_TIMEOUT_SECS`, default 60).
     pub(crate) body_timeout: Duration,
 }
 
 impl Limits {
+    fn connection(&self) -> ConnLimits {
+        ConnLimits { header_timeout: self.header_timeout, idle_timeout: self.idle_timeout }
+    }
+
     pub(crate) fn from_env() -> Limits {
         fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
             std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
@@ -56,6 +67,7 @@ impl Limits {
             max_payload: var("DAPR_FN_MAX_PAYLOAD_BYTES", 128 * 1024 * 1024),
             max_concurrent: var("DAPR_FN_MAX_CONCURRENT_INVOCATIONS", 1024usize).max(1),
             header_timeout: Duration::from_secs(var("DAPR_FN_HEADER_TIMEOUT_SECS", 30)),
+            idle_timeout: Duration::from_secs(var("DAPR_FN_IDLE_TIMEOUT_SECS", 120)),
             body_timeout: Duration::from_secs(var("DAPR_FN_BODY_TIMEOUT_SECS", 60)),
         }
     }
@@ -182,7 +194,7 @@ pub(crate) async fn serve_custom_handler(registry: Registry, app: Arc<AppContext
     println!("dapr-fn: custom handler for {} function(s) listening on http://{addr}", registry.all().len());
     let limits = Limits::from_env();
     let handler = Arc::new(Handler::new(registry, app, limits));
-    serve_with(listener, move |req| handler.clone().handle(req), shutdown_signal(), limits.header_timeout).await
+    serve_with(listener, move |req| handler.clone().handle(req), shutdown_signal(), limits.connection()).await
 }
 
 /// Accepts connections until `shutdown` completes, then lets in-flight requests finish.
@@ -193,15 +205,15 @@ where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
-    serve_with(listener, handle, shutdown, Limits::from_env().header_timeout).await
+    serve_with(listener, handle, shutdown, Limits::from_env().connection()).await
 }
 
-/// [`serve`] with a time limit for receiving each request's headers (slow clients).
+/// [`serve`] with the given time limits for slow clients and idle connections.
 pub(crate) async fn serve_with<F, Fut>(
     listener: TcpListener,
     handle: F,
     shutdown: impl Future<Output = ()>,
-    header_timeout: Duration,
+    limits: ConnLimits,
 ) -> Result<(), Error>
 where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
@@ -223,14 +235,18 @@ where
                 };
                 let _ = stream.set_nodelay(true);
                 let handle = handle.clone();
+                let activity = Arc::new(Activity::default());
+                let io = Guarded::new(stream, limits, activity.clone());
                 let service = service_fn(move |req| {
+                    let request = activity.start();
                     let response = handle(req);
-                    async move { Ok::<_, Infallible>(response.await) }
+                    async move {
+                        let response = response.await;
+                        drop(request);
+                        Ok::<_, Infallible>(response)
+                    }
                 });
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .serve_connection(TokioIo::new(stream), service);
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(io), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
