@@ -87,6 +87,10 @@ pub(crate) struct Guarded<T> {
     head_since: Option<u32>,
     /// Ticks spent in the current state (waiting for a head, or idle).
     ticks: u32,
+    /// Whether the timer has this connection's waker since it was last reset. The
+    /// connection always runs in the same task, so it need not be polled again until it
+    /// has elapsed (a poll per read costs more than the rest of this wrapper).
+    registered: bool,
 }
 
 impl<T> Guarded<T> {
@@ -101,6 +105,7 @@ impl<T> Guarded<T> {
             idle_ticks: limits.ticks(limits.idle_timeout),
             head_since: None,
             ticks: 0,
+            registered: false,
         }
     }
 
@@ -116,6 +121,10 @@ impl<T> Guarded<T> {
     /// Called when a read has to wait: counts elapsed ticks and fails the read once a
     /// limit is reached.
     fn poll_limits(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        if self.registered && !self.timer.is_elapsed() {
+            return Poll::Pending;
+        }
+        self.registered = true;
         while self.timer.as_mut().poll(cx).is_ready() {
             if self.head_since.is_some_and(|mark| mark != self.activity.started()) {
                 // A request started since: its head was complete.
