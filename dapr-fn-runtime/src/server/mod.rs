@@ -9,7 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::Poll;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::FutureExt as _;
 use http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
@@ -102,7 +102,7 @@ impl Handler {
         let Ok(_slot) = self.slots.acquire().await else {
             return error_json(StatusCode::SERVICE_UNAVAILABLE, "the handler is shutting down");
         };
-        let mut collect = std::pin::pin!(Limited::new(body, self.limits.max_payload).collect());
+        let mut collect = std::pin::pin!(read_body(Limited::new(body, self.limits.max_payload)));
         // The body of a small invocation usually arrived with its headers: arm the timer
         // only if it has to be waited for.
         let collected = match std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await {
@@ -110,7 +110,7 @@ impl Handler {
             Poll::Pending => tokio::time::timeout(self.limits.body_timeout, collect).await,
         };
         let body = match collected {
-            Ok(Ok(body)) => body.to_bytes(),
+            Ok(Ok(body)) => body,
             Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
                 eprintln!("dapr-fn: refused an invocation payload over {} bytes", self.limits.max_payload);
                 return error_json(
@@ -141,6 +141,30 @@ impl Handler {
         let response = dispatch(def, body, self.app.clone(), invocation_id).await;
         json(response.status, response.body)
     }
+}
+
+/// Reads a whole body. Most invocation payloads arrive in one piece, which is kept as it
+/// is; only a body in several pieces is copied into one buffer.
+async fn read_body<B>(mut body: B) -> Result<Bytes, B::Error>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+{
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else { continue };
+        match (&mut first, &mut joined) {
+            (_, Some(joined)) => joined.extend_from_slice(&data),
+            (None, None) => first = Some(data),
+            (Some(head), None) => {
+                let mut buffer = BytesMut::with_capacity(head.len() + data.len());
+                buffer.extend_from_slice(head);
+                buffer.extend_from_slice(&data);
+                joined = Some(buffer);
+            }
+        }
+    }
+    Ok(joined.map(BytesMut::freeze).or(first).unwrap_or_default())
 }
 
 /// Runs one invocation through the function, catching panics and capturing its logs.
