@@ -325,6 +325,24 @@ fn a_corrupt_state_file_is_a_clear_error_not_a_crash() {
 }
 
 #[test]
+fn local_mode_listeners_cut_off_slow_clients() {
+    use std::io::{Read, Write};
+    let exe = build_example("state-output-binding");
+    let app = LocalApp::start(&exe, &local_dir("slow"), &[("DAPR_FN_HEADER_TIMEOUT_SECS", "1")]);
+    // (This app has no Dapr triggers, so no app-channel listener; all three run the same server code.)
+    for (listener, port) in [("HTTP", app.http_port), ("sidecar", app.sidecar_port)] {
+        let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        slow.write_all(b"POST /api/state/k HTTP/1.1\r\nHost: x\r\n").unwrap();
+        slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let started = Instant::now();
+        let _ = slow.read_to_end(&mut Vec::new());
+        assert!(started.elapsed() < Duration::from_secs(4), "{listener} listener: cut off after {:?}", started.elapsed());
+    }
+    let mut conn = app.connect(app.http_port);
+    assert_eq!(conn.request("POST", "/api/state/k", &[("Content-Type", "application/json")], b"\"v\"").status, 200, "still serving");
+}
+
+#[test]
 fn keys_and_names_from_requests_cannot_escape_their_place() {
     let exe = build_example("state-output-binding");
     let dir = local_dir("keys");
