@@ -362,6 +362,21 @@ mod tests {
     }
 
     #[test]
+    fn the_header_map_is_built_when_asked_for_and_skips_what_http_refuses() {
+        let req = HttpRequest::from_host_json(&raw(
+            r#"{"Headers":{"X-Multi":["a","b"],"Content-Type":["text/plain"],"bad name":["x"],"X-Bad-Value":["a\nb"]}}"#,
+        ))
+        .unwrap();
+        assert_eq!(req.header("x-multi"), Some("a"), "the first value, as HeaderMap::get gives");
+        assert_eq!(req.header("CONTENT-TYPE"), Some("text/plain"));
+        assert_eq!(req.header("bad name"), Some("x"), "header() reads what the host sent");
+        let map = req.headers();
+        assert_eq!(map.get_all("x-multi").iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(map.len(), 3, "entries that are not valid HTTP are left out of the map: {map:?}");
+        assert!(std::ptr::eq(map, req.headers()), "built once");
+    }
+
+    #[test]
     fn decodes_binary_bodies_and_missing_bodies() {
         let req = HttpRequest::from_host_json(&raw(
             r#"{"Method":"PUT","Headers":{"Content-Type":["application/octet-stream"]},"Body":"AAEC/w=="}"#,
