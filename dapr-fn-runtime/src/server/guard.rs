@@ -110,10 +110,16 @@ impl<T> Guarded<T> {
     }
 
     fn saw_bytes(&mut self) {
-        if self.head_since.is_none() && !self.activity.busy() {
-            self.head_since = Some(self.activity.started());
+        let started = self.activity.started();
+        if self.head_since.is_some_and(|mark| mark != started) {
+            // The head being timed was complete: a request started since.
+            self.head_since = None;
+        }
+        if self.activity.busy() {
+            // A request's body, or a pipelined request while one is served.
             self.ticks = 0;
         } else if self.head_since.is_none() {
+            self.head_since = Some(started);
             self.ticks = 0;
         }
     }
@@ -232,6 +238,21 @@ mod tests {
         let err = server.read(&mut buf).await.unwrap_err();
         assert!(err.to_string().contains("idle"), "{err}");
         assert!(started.elapsed() >= Duration::from_secs(7), "not cut at the header timeout: {:?}", started.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_next_request_on_a_kept_alive_connection_gets_the_header_timeout_too() {
+        let (mut server, mut client, activity) = guarded();
+        let mut buf = [0; 64];
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        assert!(server.read(&mut buf).await.unwrap() > 0);
+        drop(activity.start());
+        client.write_all(b"GET / HTTP/1.1\r\nHost:").await.unwrap();
+        assert!(server.read(&mut buf).await.unwrap() > 0);
+        let started = Instant::now();
+        let err = server.read(&mut buf).await.unwrap_err();
+        assert!(err.to_string().contains("headers"), "{err}");
+        assert!(started.elapsed() <= Duration::from_millis(2600), "cut at the header timeout, not the idle one: {:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
