@@ -3,11 +3,13 @@
 # (repeatable whatever else the machine does): runs the handler under callgrind twice,
 # for N and 2N sample invocations over one keep-alive connection, and reports
 # (Ir(2N) - Ir(N)) / N, which cancels start-up and shutdown.
-#   bench/instructions.sh BINARY [N=2000]
+#   bench/instructions.sh BINARY [N=2000] [PAYLOAD=bench/payloads/state-output-binding.json]
+# (payloads/state-output-binding-host.json is the same invocation with what the host
+# really sends besides: eight request headers, an identity, and the Metadata it derives.)
 set -euo pipefail
 BIN="$1"; N="${2:-2000}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BODY="$HERE/payloads/state-output-binding.json"
+BODY="${3:-$HERE/payloads/state-output-binding.json}"
 count() {
   local n="$1" port=$((18900 + RANDOM % 400)) out; out="$(mktemp)"
   FUNCTIONS_CUSTOMHANDLER_PORT=$port valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN" >/dev/null 2>&1 &

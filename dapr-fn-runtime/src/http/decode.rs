@@ -18,10 +18,11 @@ pub(crate) struct HostRequest {
     pub(super) url: Option<ByteString>,
     /// `Method`, or the text of one that is not a valid method.
     pub(super) method: Option<Result<Method, String>>,
-    /// `Query`: one entry per parameter, repeated values joined with `,` as the host does.
-    pub(super) query: Vec<(ByteString, ByteString)>,
-    /// `Headers`: one entry per value, in the order sent.
-    pub(super) headers: Vec<(ByteString, ByteString)>,
+    /// `Query` as raw JSON (an object), decoded by [`decode_query`] if asked for.
+    pub(super) query: Option<Bytes>,
+    /// `Headers` as raw JSON (an object), decoded by [`decode_headers`] if asked for:
+    /// the host forwards every header of the request, and most functions read none.
+    pub(super) headers: Option<Bytes>,
     /// `Params`: `null` for an optional route parameter that did not match.
     pub(super) params: Vec<(ByteString, Option<ByteString>)>,
     /// `Identities` as raw JSON, parsed only if the function asks for them.
@@ -83,21 +84,12 @@ impl<'de> Visitor<'de> for HostRequestSeed<'_> {
                     request.method =
                         map.next_value::<Option<CowStr<'de>>>()?.map(|m| Method::from_bytes(m.0.as_bytes()).map_err(|_| m.0.into_owned()));
                 }
-                "Query" | "query" => {
-                    request.query = map.next_value_seed(Pairs { payload: self.payload, each: join_values })?;
-                }
-                "Headers" | "headers" => request.headers = map.next_value_seed(Headers(self.payload))?,
+                "Query" | "query" => request.query = raw_object(&mut map, self.payload, "Query")?,
+                "Headers" | "headers" => request.headers = raw_object(&mut map, self.payload, "Headers")?,
                 "Params" | "params" => request.params = map.next_value_seed(Pairs { payload: self.payload, each: nullable_value })?,
                 "Identities" | "identities" => {
                     let raw: Option<&'de RawValue> = map.next_value()?;
-                    request.identities = raw.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(|raw| {
-                        let bytes = raw.get().as_bytes();
-                        if is_within(self.payload, bytes) {
-                            self.payload.slice_ref(bytes)
-                        } else {
-                            Bytes::copy_from_slice(bytes)
-                        }
-                    });
+                    request.identities = raw.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(|raw| shared_raw(self.payload, raw));
                 }
                 "Body" | "body" => request.body = map.next_value_seed(BodySeed(self.payload))?,
                 _ => {
@@ -107,6 +99,51 @@ impl<'de> Visitor<'de> for HostRequestSeed<'_> {
         }
         Ok(request)
     }
+}
+
+/// Raw JSON from the payload, shared rather than copied.
+fn shared_raw(payload: &Bytes, raw: &RawValue) -> Bytes {
+    let bytes = raw.get().as_bytes();
+    if is_within(payload, bytes) {
+        payload.slice_ref(bytes)
+    } else {
+        Bytes::copy_from_slice(bytes)
+    }
+}
+
+/// An object kept as raw JSON for later, or `null`. Only its shape is checked now; its
+/// members are checked when decoded.
+fn raw_object<'de, A: MapAccess<'de>>(map: &mut A, payload: &Bytes, what: &str) -> Result<Option<Bytes>, A::Error> {
+    let raw: Option<&'de RawValue> = map.next_value()?;
+    match raw {
+        Some(raw) if raw.get().starts_with('{') => Ok(Some(shared_raw(payload, raw))),
+        Some(raw) => Err(serde::de::Error::custom(format_args!("`{what}` must be a JSON object, not `{}`", raw.get()))),
+        None => Ok(None),
+    }
+}
+
+/// Decodes the raw `Headers` object kept by [`HostRequestSeed`]: one entry per value, in
+/// the order sent, sharing `raw`'s buffer.
+pub(crate) fn decode_headers(raw: &Bytes) -> Result<Vec<(ByteString, ByteString)>, serde_json::Error> {
+    Headers(raw).deserialize(&mut serde_json::Deserializer::from_slice(raw))
+}
+
+/// Decodes the raw `Query` object: one entry per parameter, repeated values joined with
+/// `,` as the host joins them.
+pub(crate) fn decode_query(raw: &Bytes) -> Result<Vec<(ByteString, ByteString)>, serde_json::Error> {
+    Pairs { payload: raw, each: join_values }.deserialize(&mut serde_json::Deserializer::from_slice(raw))
+}
+
+/// Whether raw `Headers` could hold a content type the host base64-encodes
+/// (`application/octet-stream`, `multipart/*`): a scan much cheaper than decoding the
+/// headers, which the usual request then never needs.
+pub(crate) fn may_name_a_binary_type(raw: &[u8]) -> bool {
+    let has = |initial: u8, rest: &[u8]| {
+        memchr::memchr2_iter(initial, initial.to_ascii_uppercase(), raw)
+            .any(|at| raw.get(at + 1..at + 1 + rest.len()).is_some_and(|after| after.eq_ignore_ascii_case(rest)))
+    };
+    // An escaped character could spell either name: decode to be sure.
+    memchr::memmem::find(raw, b"\\u").is_some() || has(b'o', b"ctet-stream") || has(b'm', b"ultipart/")
 }
 
 /// A string or `null`.
@@ -383,7 +420,9 @@ mod tests {
         let (payload, request) = decode(r#"{"Url":"http://x/api/a","Headers":{"X-A":["1","2"]},"Params":{"k":"v"},"Body":"plain"}"#);
         let within = |s: &ByteString| is_within(&payload, s.as_bytes());
         assert!(within(request.url.as_ref().unwrap()));
-        assert!(request.headers.iter().all(|(k, v)| within(k) && within(v)));
+        let headers = request.headers.unwrap();
+        assert!(is_within(&payload, &headers));
+        assert!(decode_headers(&headers).unwrap().iter().all(|(k, v)| within(k) && within(v)));
         assert!(within(&request.params[0].0) && within(request.params[0].1.as_ref().unwrap()));
         assert!(matches!(&request.body, Some(HostBody::Text(t)) if is_within(&payload, t) && &t[..] == b"plain"));
     }
@@ -400,9 +439,11 @@ mod tests {
         let (_, request) = decode(
             r#"{"Headers":{"X-A":["1","2"],"X-B":"3","X-C":null,"X-D":[null]},"Query":{"q":["a","b"],"r":null},"Params":{"opt":null,"k":"v"}}"#,
         );
-        let headers: Vec<(&str, &str)> = request.headers.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let headers = decode_headers(request.headers.as_ref().unwrap()).unwrap();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (&**k, &**v)).collect();
         assert_eq!(headers, [("X-A", "1"), ("X-A", "2"), ("X-B", "3")]);
-        let query: Vec<(&str, &str)> = request.query.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let query = decode_query(request.query.as_ref().unwrap()).unwrap();
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (&**k, &**v)).collect();
         assert_eq!(query, [("q", "a,b"), ("r", "")]);
         let params: Vec<(&str, Option<&str>)> = request.params.iter().map(|(k, v)| (&**k, v.as_deref())).collect();
         assert_eq!(params, [("opt", None), ("k", Some("v"))]);
@@ -410,10 +451,31 @@ mod tests {
 
     #[test]
     fn shapes_the_host_never_sends_are_errors() {
-        for bad in [r#"{"Headers":5}"#, r#"{"Headers":{"A":5}}"#, r#"{"Query":[]}"#, r#"{"Url":7}"#, r#"[]"#] {
+        for bad in [r#"{"Headers":5}"#, r#"{"Headers":"x"}"#, r#"{"Query":[]}"#, r#"{"Url":7}"#, r#"[]"#] {
             let payload = Bytes::copy_from_slice(bad.as_bytes());
             let result = HostRequestSeed { payload: &payload }.deserialize(&mut serde_json::Deserializer::from_slice(&payload));
             assert!(result.is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn members_of_the_wrong_type_are_found_when_decoded() {
+        assert!(decode_headers(&Bytes::from_static(br#"{"A":5}"#)).is_err());
+        assert!(decode_query(&Bytes::from_static(br#"{"q":{}}"#)).is_err());
+    }
+
+    #[test]
+    fn binary_content_types_are_never_missed_by_the_quick_scan() {
+        for raw in [
+            r#"{"Content-Type":["application/octet-stream"]}"#,
+            r#"{"content-type":["Application/Octet-Stream; x=1"]}"#,
+            r#"{"Content-Type":["MULTIPART/form-data; boundary=x"]}"#,
+            r#"{"Content-Type":["application/\u006fctet-stream"]}"#,
+        ] {
+            assert!(may_name_a_binary_type(raw.as_bytes()), "{raw}");
+        }
+        for raw in [r#"{"Content-Type":["application/json"],"Host":["localhost"]}"#, "{}", r#"{"X-Multi":["m"],"o":["octet"]}"#] {
+            assert!(!may_name_a_binary_type(raw.as_bytes()), "{raw}");
         }
     }
 

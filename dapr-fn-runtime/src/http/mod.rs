@@ -47,30 +47,72 @@ pub struct HttpRequest {
     method: Method,
     url: ByteString,
     headers: Headers,
-    query: Vec<(ByteString, ByteString)>,
+    query: RawPart<Vec<(ByteString, ByteString)>>,
     params: Vec<(ByteString, Option<ByteString>)>,
     body: Bytes,
     identities: Option<Bytes>,
 }
 
-/// The request headers in the order sent, one entry per value. The `HeaderMap` view is
-/// built only if the function asks for it: most functions read a header or two, or none.
+/// A part of the host's request kept as raw JSON (a slice of the payload) until first
+/// asked for.
+#[derive(Clone, Debug, Default)]
+struct RawPart<T> {
+    raw: Option<Bytes>,
+    decoded: OnceLock<T>,
+}
+
+impl<T: Default> RawPart<T> {
+    fn raw(raw: Option<Bytes>) -> Self {
+        RawPart { raw, decoded: OnceLock::new() }
+    }
+
+    fn ready(value: T) -> Self {
+        RawPart { raw: None, decoded: OnceLock::from(value) }
+    }
+
+    /// The decoded value. Only the shape of the part was checked with the payload, so a
+    /// member of the wrong type is found here: it is logged and the part left empty.
+    fn get(&self, what: &str, decode: fn(&Bytes) -> Result<T, serde_json::Error>) -> &T {
+        self.decoded.get_or_init(|| match &self.raw {
+            None => T::default(),
+            Some(raw) => decode(raw).unwrap_or_else(|e| {
+                tracing::warn!("ignored the request's `{what}`, which the host never sends in this shape: {e}");
+                T::default()
+            }),
+        })
+    }
+}
+
+/// The request headers in the order sent, one entry per value, decoded when first read;
+/// the `HeaderMap` view is built only if the function asks for it.
 #[derive(Clone, Debug, Default)]
 struct Headers {
-    entries: Vec<(ByteString, ByteString)>,
+    entries: RawPart<Vec<(ByteString, ByteString)>>,
     /// Boxed: it is rarely built, and a request is moved several times.
     map: OnceLock<Box<HeaderMap>>,
 }
 
 impl Headers {
+    fn entries(&self) -> &[(ByteString, ByteString)] {
+        self.entries.get("Headers", decode::decode_headers)
+    }
+
     fn first(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| &**v)
+        self.entries().iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| &**v)
+    }
+
+    /// Whether the body came base64-encoded (binary content types); decodes the headers
+    /// only if a quick scan of them finds such a type.
+    fn body_is_base64(&self) -> bool {
+        let may = self.entries.raw.as_deref().is_none_or(decode::may_name_a_binary_type);
+        may && is_base64_content(self.first("content-type"))
     }
 
     fn map(&self) -> &HeaderMap {
         self.map.get_or_init(|| {
-            let mut map = HeaderMap::with_capacity(self.entries.len());
-            for (name, value) in &self.entries {
+            let entries = self.entries();
+            let mut map = HeaderMap::with_capacity(entries.len());
+            for (name, value) in entries {
                 // The host forwards headers Kestrel accepted, so these never fail there.
                 match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
                     (Ok(name), Ok(value)) => {
@@ -120,12 +162,16 @@ impl HttpRequest {
 
     /// A query parameter. The host joins repeated parameters with `,`.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| &**v)
+        self.query_entries().iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| &**v)
+    }
+
+    fn query_entries(&self) -> &[(ByteString, ByteString)] {
+        self.query.get("Query", decode::decode_query)
     }
 
     /// All query parameters.
     pub fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.query.iter().map(|(k, v)| (&**k, &**v))
+        self.query_entries().iter().map(|(k, v)| (&**k, &**v))
     }
 
     /// A route parameter (`{key}` in the trigger's route); `None` if absent or an
@@ -179,10 +225,10 @@ impl HttpRequest {
             Some(Err(invalid)) => return Err(Error::msg(format!("invalid method `{invalid}`"))),
             None => Method::GET,
         };
-        let headers = Headers { entries: host.headers, map: OnceLock::new() };
+        let headers = Headers { entries: RawPart::raw(host.headers), map: OnceLock::new() };
         let body = match host.body {
             None => Bytes::new(),
-            Some(HostBody::Text(text)) if is_base64_content(headers.first("content-type")) => base64::engine::general_purpose::STANDARD
+            Some(HostBody::Text(text)) if headers.body_is_base64() => base64::engine::general_purpose::STANDARD
                 .decode(&text)
                 .map(Bytes::from)
                 .map_err(|e| Error::msg(format!("`Body` of a binary request is not valid base64: {e}")))?,
@@ -194,7 +240,7 @@ impl HttpRequest {
             method,
             url: host.url.unwrap_or_default(),
             headers,
-            query: host.query,
+            query: RawPart::raw(host.query),
             params: host.params,
             body,
             identities: host.identities,
@@ -284,17 +330,18 @@ impl HttpRequestBuilder {
                     .collect()
             })
             .unwrap_or_default();
-        let mut headers = Headers::default();
+        let mut entries = Vec::with_capacity(self.headers.len());
         for (name, value) in self.headers {
             HeaderName::from_bytes(name.as_bytes()).expect("HttpRequest::builder(): invalid header name");
             HeaderValue::from_str(&value).expect("HttpRequest::builder(): invalid header value");
-            headers.entries.push((name.into(), value.into()));
+            entries.push((name.into(), value.into()));
         }
+        let headers = Headers { entries: RawPart::ready(entries), map: OnceLock::new() };
         HttpRequest {
             method: Method::from_bytes(self.method.as_deref().unwrap_or("GET").as_bytes()).expect("HttpRequest::builder(): invalid method"),
             url: url.into(),
             headers,
-            query,
+            query: RawPart::ready(query),
             params: self.params.into_iter().map(|(k, v)| (k.into(), v.map(ByteString::from))).collect(),
             body: self.body,
             identities: None,
