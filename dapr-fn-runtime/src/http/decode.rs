@@ -1,7 +1,8 @@
 //! Decoding the host's HTTP request object (`Data.<trigger>`, custom-handler-protocol
 //! §2.4) in the same pass as the invocation envelope, without copying: every string
 //! without JSON escapes (nearly all of them) becomes a slice of the payload buffer
-//! instead of an allocation of its own.
+//! instead of an allocation of its own, and `Headers` and `Query` stay raw JSON (slices
+//! too) until the function reads them.
 
 use std::borrow::Cow;
 
