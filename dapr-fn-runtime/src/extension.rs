@@ -47,7 +47,7 @@ pub struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    /// Resolves every token of a binding property ([AutoResolve] semantics).
+    /// Resolves every token of a binding property (the extension's `[AutoResolve]` semantics).
     pub fn resolve(&self, template: &str) -> Result<String, String> {
         let tokens = tokenize(template).map_err(|e| e.message)?;
         let mut out = String::with_capacity(template.len());
