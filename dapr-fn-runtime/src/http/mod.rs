@@ -149,13 +149,18 @@ impl HttpRequest {
         path.split(['?', '#']).next().unwrap_or("/")
     }
 
-    /// The request headers.
+    /// The request headers as an `http::HeaderMap`, built on the first call (prefer
+    /// [`HttpRequest::header`] to read one or two). An entry that is not a valid HTTP
+    /// header, which the host never forwards, is left out with a warning in the
+    /// invocation's log.
     pub fn headers(&self) -> &HeaderMap {
         self.headers.map()
     }
 
-    /// A header's value (names are case-insensitive); the first one if it was sent
-    /// several times, `None` if absent.
+    /// A header's value as the host forwarded it (names are case-insensitive); the first
+    /// one if it was sent several times, `None` if absent. The headers are decoded from the
+    /// payload on the first call of this method or of [`HttpRequest::headers`]: functions
+    /// that read none pay nothing for them.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.first(name)
     }
