@@ -42,13 +42,19 @@ pub(crate) enum HostBody {
 /// unescaped copy serde_json made.
 fn shared(payload: &Bytes, text: Cow<'_, str>) -> ByteString {
     match text {
-        Cow::Borrowed(s) if is_within(payload, s.as_bytes()) => {
-            // SAFETY: the bytes are exactly those of `s`, a `str`, so they are UTF-8
-            // (validating them again costs more than the rest of this function).
-            unsafe { ByteString::from_bytes_unchecked(payload.slice_ref(s.as_bytes())) }
-        }
-        Cow::Borrowed(s) => ByteString::from(s),
+        // SAFETY: the bytes are exactly those of `s`, a `str`, so they are UTF-8
+        // (validating them again costs more than the rest of this function).
+        Cow::Borrowed(s) => unsafe { ByteString::from_bytes_unchecked(slice_or_copy(payload, s.as_bytes())) },
         Cow::Owned(s) => ByteString::from(s),
+    }
+}
+
+/// `part` as a slice of `payload` when it lies within it (no copy), else a copy.
+fn slice_or_copy(payload: &Bytes, part: &[u8]) -> Bytes {
+    if is_within(payload, part) {
+        payload.slice_ref(part)
+    } else {
+        Bytes::copy_from_slice(part)
     }
 }
 
@@ -87,10 +93,11 @@ impl<'de> Visitor<'de> for HostRequestSeed<'_> {
                 }
                 "Query" | "query" => request.query = raw_object(&mut map, self.payload, "Query")?,
                 "Headers" | "headers" => request.headers = raw_object(&mut map, self.payload, "Headers")?,
-                "Params" | "params" => request.params = map.next_value_seed(Pairs { payload: self.payload, each: nullable_value })?,
+                "Params" | "params" => request.params = map.next_value_seed(Pairs { payload: self.payload, add: add_nullable })?,
                 "Identities" | "identities" => {
                     let raw: Option<&'de RawValue> = map.next_value()?;
-                    request.identities = raw.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(|raw| shared_raw(self.payload, raw));
+                    request.identities =
+                        raw.filter(|raw| !matches!(raw.get(), "null" | "[]")).map(|raw| slice_or_copy(self.payload, raw.get().as_bytes()));
                 }
                 "Body" | "body" => request.body = map.next_value_seed(BodySeed(self.payload))?,
                 _ => {
@@ -102,22 +109,12 @@ impl<'de> Visitor<'de> for HostRequestSeed<'_> {
     }
 }
 
-/// Raw JSON from the payload, shared rather than copied.
-fn shared_raw(payload: &Bytes, raw: &RawValue) -> Bytes {
-    let bytes = raw.get().as_bytes();
-    if is_within(payload, bytes) {
-        payload.slice_ref(bytes)
-    } else {
-        Bytes::copy_from_slice(bytes)
-    }
-}
-
 /// An object kept as raw JSON for later, or `null`. Only its shape is checked now; its
 /// members are checked when decoded.
 fn raw_object<'de, A: MapAccess<'de>>(map: &mut A, payload: &Bytes, what: &str) -> Result<Option<Bytes>, A::Error> {
     let raw: Option<&'de RawValue> = map.next_value()?;
     match raw {
-        Some(raw) if raw.get().starts_with('{') => Ok(Some(shared_raw(payload, raw))),
+        Some(raw) if raw.get().starts_with('{') => Ok(Some(slice_or_copy(payload, raw.get().as_bytes()))),
         Some(raw) => Err(serde::de::Error::custom(format_args!("`{what}` must be a JSON object, not `{}`", raw.get()))),
         None => Ok(None),
     }
@@ -126,13 +123,13 @@ fn raw_object<'de, A: MapAccess<'de>>(map: &mut A, payload: &Bytes, what: &str) 
 /// Decodes the raw `Headers` object kept by [`HostRequestSeed`]: one entry per value, in
 /// the order sent, sharing `raw`'s buffer.
 pub(crate) fn decode_headers(raw: &Bytes) -> Result<Vec<(ByteString, ByteString)>, serde_json::Error> {
-    Headers(raw).deserialize(&mut serde_json::Deserializer::from_slice(raw))
+    Pairs { payload: raw, add: add_each }.deserialize(&mut serde_json::Deserializer::from_slice(raw))
 }
 
 /// Decodes the raw `Query` object: one entry per parameter, repeated values joined with
 /// `,` as the host joins them.
 pub(crate) fn decode_query(raw: &Bytes) -> Result<Vec<(ByteString, ByteString)>, serde_json::Error> {
-    Pairs { payload: raw, each: join_values }.deserialize(&mut serde_json::Deserializer::from_slice(raw))
+    Pairs { payload: raw, add: add_joined }.deserialize(&mut serde_json::Deserializer::from_slice(raw))
 }
 
 /// Whether raw `Headers` could hold a content type the host base64-encodes
@@ -202,7 +199,7 @@ impl<'de> Visitor<'de> for StringsSeed<'_> {
     }
 }
 
-/// A query value: repeated values joined with `,`, as the host joins repeated parameters.
+/// Repeated values joined with `,`, as the host joins repeated query parameters.
 fn join_values(values: Strings) -> ByteString {
     match values {
         Strings::Null => ByteString::new(),
@@ -211,18 +208,33 @@ fn join_values(values: Strings) -> ByteString {
     }
 }
 
-/// A route value: `null` for an optional parameter that did not match.
-fn nullable_value(values: Strings) -> Option<ByteString> {
-    match values {
+/// `Query`: one entry per parameter.
+fn add_joined(pairs: &mut Vec<(ByteString, ByteString)>, name: ByteString, values: Strings) {
+    pairs.push((name, join_values(values)));
+}
+
+/// `Params`: `null` for an optional route parameter that did not match.
+fn add_nullable(pairs: &mut Vec<(ByteString, Option<ByteString>)>, name: ByteString, values: Strings) {
+    let value = match values {
         Strings::Null => None,
         other => Some(join_values(other)),
+    };
+    pairs.push((name, value));
+}
+
+/// `Headers`: one entry per value, in the order sent.
+fn add_each(pairs: &mut Vec<(ByteString, ByteString)>, name: ByteString, values: Strings) {
+    match values {
+        Strings::Null => {}
+        Strings::One(value) => pairs.push((name, value)),
+        Strings::Many(values) => pairs.extend(values.into_iter().map(|value| (name.clone(), value))),
     }
 }
 
-/// An object of name → value(s), or `null` for none.
+/// An object of name → value(s), or `null` for none; `add` turns each member into entries.
 struct Pairs<'p, V> {
     payload: &'p Bytes,
-    each: fn(Strings) -> V,
+    add: fn(&mut Vec<(ByteString, V)>, ByteString, Strings),
 }
 
 impl<'de, V> DeserializeSeed<'de> for Pairs<'_, V> {
@@ -235,7 +247,7 @@ impl<'de, V> DeserializeSeed<'de> for Pairs<'_, V> {
 impl<'de, V> Visitor<'de> for Pairs<'_, V> {
     type Value = Vec<(ByteString, V)>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
+        f.write_str("a JSON object of names to a string or an array of strings")
     }
     fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
@@ -247,50 +259,13 @@ impl<'de, V> Visitor<'de> for Pairs<'_, V> {
         d.deserialize_map(self)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
+            let name = shared(self.payload, key.0);
             let values = map.next_value_seed(StringsSeed(self.payload))?;
-            pairs.push((shared(self.payload, key.0), (self.each)(values)));
+            (self.add)(&mut pairs, name, values);
         }
         Ok(pairs)
-    }
-}
-
-/// `Headers`: flattened to one entry per value.
-struct Headers<'p>(&'p Bytes);
-
-impl<'de> DeserializeSeed<'de> for Headers<'_> {
-    type Value = Vec<(ByteString, ByteString)>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Headers<'_> {
-    type Value = Vec<(ByteString, ByteString)>;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object of header names to arrays of values")
-    }
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut headers = Vec::with_capacity(8);
-        while let Some(key) = map.next_key::<CowStr<'de>>()? {
-            let name = shared(self.0, key.0);
-            match map.next_value_seed(StringsSeed(self.0))? {
-                Strings::Null => {}
-                Strings::One(value) => headers.push((name, value)),
-                Strings::Many(values) => headers.extend(values.into_iter().map(|value| (name.clone(), value))),
-            }
-        }
-        Ok(headers)
     }
 }
 

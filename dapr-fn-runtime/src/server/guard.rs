@@ -210,12 +210,17 @@ mod tests {
         (Guarded::new(server, LIMITS, activity.clone()), client, activity)
     }
 
+    /// The client sends `bytes`, and the server reads them.
+    async fn deliver(client: &mut tokio::io::DuplexStream, server: &mut Guarded<tokio::io::DuplexStream>, bytes: &[u8]) {
+        client.write_all(bytes).await.unwrap();
+        assert_eq!(server.read(&mut [0; 64]).await.unwrap(), bytes.len());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_started_head_must_complete_within_the_header_timeout() {
         let (mut server, mut client, _) = guarded();
-        client.write_all(b"POST /F HTTP/1.1\r\n").await.unwrap();
+        deliver(&mut client, &mut server, b"POST /F HTTP/1.1\r\n").await;
         let mut buf = [0; 64];
-        assert!(server.read(&mut buf).await.unwrap() > 0);
         let started = Instant::now();
         let err = server.read(&mut buf).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
@@ -229,9 +234,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_idle_keep_alive_connection_lasts_until_the_idle_timeout() {
         let (mut server, mut client, activity) = guarded();
-        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        deliver(&mut client, &mut server, b"GET / HTTP/1.1\r\n\r\n").await;
         let mut buf = [0; 64];
-        assert!(server.read(&mut buf).await.unwrap() > 0);
         // The request is served (its head was complete), then the connection idles.
         drop(activity.start());
         let started = Instant::now();
@@ -243,12 +247,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_next_request_on_a_kept_alive_connection_gets_the_header_timeout_too() {
         let (mut server, mut client, activity) = guarded();
-        let mut buf = [0; 64];
-        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
-        assert!(server.read(&mut buf).await.unwrap() > 0);
+        deliver(&mut client, &mut server, b"GET / HTTP/1.1\r\n\r\n").await;
         drop(activity.start());
-        client.write_all(b"GET / HTTP/1.1\r\nHost:").await.unwrap();
-        assert!(server.read(&mut buf).await.unwrap() > 0);
+        deliver(&mut client, &mut server, b"GET / HTTP/1.1\r\nHost:").await;
+        let mut buf = [0; 64];
         let started = Instant::now();
         let err = server.read(&mut buf).await.unwrap_err();
         assert!(err.to_string().contains("headers"), "{err}");
@@ -258,9 +260,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_running_function_is_never_timed_out() {
         let (mut server, mut client, activity) = guarded();
-        client.write_all(b"POST /Slow HTTP/1.1\r\n\r\n").await.unwrap();
+        deliver(&mut client, &mut server, b"POST /Slow HTTP/1.1\r\n\r\n").await;
         let mut buf = [0; 64];
-        assert!(server.read(&mut buf).await.unwrap() > 0);
         let request = activity.start();
         let reader = tokio::spawn(async move { (server.read(&mut buf).await, server) });
         tokio::time::sleep(Duration::from_secs(60)).await;
